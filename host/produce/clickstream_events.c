@@ -1,0 +1,206 @@
+/*
+ * Clickstream: users browsing a shop. Pages and users are Zipf-popular;
+ * a user acts in a session of several events, and a couple of dozen
+ * sessions run at once, so one user's events come close together but
+ * interleaved with others'. About 80 events per second of event time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "produce/event_profile.h"
+#include "produce/late_arrival.h"
+#include "produce/zipf.h"
+
+#define PAGE_COUNT 1000
+#define PAGE_EXPONENT_EIGHTHS 9 /* s = 1.125 */
+#define USER_COUNT 10000
+#define USER_EXPONENT_EIGHTHS 6 /* s = 0.75: heavy users, but no single one dominates */
+#define CONCURRENT_SESSIONS 24
+#define MAX_STEP_MS 24          /* a step of 1..24 ms: ~80 events per second */
+
+/* Popularity rank to id: a bijection, so the most popular page is not
+ * simply /product1. The multipliers are primes coprime to the counts. */
+#define PAGE_ID(rank) (((rank) * 617u + 137u) % PAGE_COUNT + 1)
+#define USER_ID(rank) (((rank) * 7919u + 1234u) % USER_COUNT + 1)
+
+enum click_action {
+    ACTION_VIEW,
+    ACTION_SEARCH,
+    ACTION_ADD_TO_CART,
+    ACTION_REMOVE_FROM_CART,
+    ACTION_PURCHASE,
+    ACTION_RATING,
+};
+
+static const char *const action_names[] = {
+    [ACTION_VIEW] = "view",
+    [ACTION_SEARCH] = "search",
+    [ACTION_ADD_TO_CART] = "add_to_cart",
+    [ACTION_REMOVE_FROM_CART] = "remove_from_cart",
+    [ACTION_PURCHASE] = "purchase",
+    [ACTION_RATING] = "rating",
+};
+
+struct session {
+    uint32_t user_id;
+    uint32_t events_left;
+    uint32_t cart_items;
+    uint32_t product_id; /* the product page the user is on; 0 for none */
+};
+
+struct clickstream {
+    struct zipf pages;
+    struct zipf users;
+    struct session sessions[CONCURRENT_SESSIONS];
+    int64_t now_ms;
+};
+
+static void *clickstream_create(struct prng *rng, int64_t start_ms)
+{
+    struct clickstream *state = calloc(1, sizeof(*state));
+
+    if (state == NULL)
+        return NULL;
+    if (zipf_init(&state->pages, PAGE_COUNT, PAGE_EXPONENT_EIGHTHS) != 0 ||
+        zipf_init(&state->users, USER_COUNT, USER_EXPONENT_EIGHTHS) != 0) {
+        zipf_free(&state->pages);
+        zipf_free(&state->users);
+        free(state);
+        return NULL;
+    }
+    state->now_ms = start_ms;
+    return state;
+}
+
+static void clickstream_destroy(void *opaque)
+{
+    struct clickstream *state = opaque;
+
+    zipf_free(&state->pages);
+    zipf_free(&state->users);
+    free(state);
+}
+
+static enum click_action next_action(struct prng *rng, const struct session *session,
+                                     bool first_in_session)
+{
+    uint32_t roll = prng_below(rng, 100);
+
+    if (first_in_session)
+        return roll < 85 ? ACTION_VIEW : ACTION_SEARCH;
+    if (roll < 66)
+        return ACTION_VIEW;
+    if (roll < 74)
+        return ACTION_SEARCH;
+    if (roll < 86)
+        return ACTION_ADD_TO_CART;
+    if (roll < 90)
+        return session->cart_items > 0 ? ACTION_REMOVE_FROM_CART : ACTION_VIEW;
+    if (roll < 95)
+        return session->cart_items > 0 ? ACTION_PURCHASE : ACTION_VIEW;
+    return ACTION_RATING;
+}
+
+/* Ratings lean to the extremes, as real ones do. */
+static int draw_rating(struct prng *rng)
+{
+    uint32_t roll = prng_below(rng, 100);
+
+    if (roll < 40)
+        return 5;
+    if (roll < 65)
+        return 4;
+    if (roll < 77)
+        return 3;
+    if (roll < 85)
+        return 2;
+    return 1;
+}
+
+static void clickstream_next(void *opaque, struct prng *rng, struct event_record *record)
+{
+    struct clickstream *state = opaque;
+    struct session *session = &state->sessions[prng_below(rng, CONCURRENT_SESSIONS)];
+    bool first_in_session = session->events_left == 0;
+    enum click_action action;
+    char userid[32], page[32];
+    int userid_len, page_len;
+
+    state->now_ms += prng_between(rng, 1, MAX_STEP_MS);
+    if (first_in_session) {
+        session->user_id = USER_ID(zipf_draw(&state->users, rng));
+        session->events_left = (uint32_t)prng_between(rng, 2, 30);
+        session->cart_items = 0;
+        session->product_id = 0;
+    }
+    session->events_left--;
+    action = next_action(rng, session, first_in_session);
+
+    switch (action) {
+    case ACTION_VIEW:
+        session->product_id = PAGE_ID(zipf_draw(&state->pages, rng));
+        break;
+    case ACTION_SEARCH:
+        session->product_id = 0;
+        break;
+    case ACTION_ADD_TO_CART:
+    case ACTION_RATING:
+        /* On the product page the user is looking at, if any. */
+        if (session->product_id == 0)
+            session->product_id = PAGE_ID(zipf_draw(&state->pages, rng));
+        if (action == ACTION_ADD_TO_CART)
+            session->cart_items++;
+        break;
+    case ACTION_REMOVE_FROM_CART:
+        session->cart_items--;
+        session->product_id = 0;
+        break;
+    case ACTION_PURCHASE:
+        session->cart_items = 0;
+        session->product_id = 0;
+        break;
+    }
+
+    if (action == ACTION_SEARCH)
+        page_len = snprintf(page, sizeof(page), "/search");
+    else if (action == ACTION_REMOVE_FROM_CART)
+        page_len = snprintf(page, sizeof(page), "/cart");
+    else if (action == ACTION_PURCHASE)
+        page_len = snprintf(page, sizeof(page), "/checkout");
+    else
+        page_len = snprintf(page, sizeof(page), "/product%u", session->product_id);
+    userid_len = snprintf(userid, sizeof(userid), "user%u", session->user_id);
+
+    record->event_ms = late_arrival_time(rng, state->now_ms);
+    event_record_add_time(record, "timestamp", FIELD_REQUIRED, record->event_ms,
+                          TIME_ISO_SECONDS);
+    event_record_add_string(record, "userid", FIELD_REQUIRED, userid, (size_t)userid_len);
+    event_record_add_string(record, "page", FIELD_REQUIRED, page, (size_t)page_len);
+    event_record_add_string(record, "action", FIELD_REQUIRED, action_names[action],
+                            strlen(action_names[action]));
+    if (action == ACTION_RATING)
+        event_record_add_int(record, "rating", FIELD_REQUIRED, draw_rating(rng));
+    event_record_set_key(record, userid, (size_t)userid_len);
+}
+
+static const struct wrong_value clickstream_wrong_values[] = {
+    { "page", "404", NULL, NULL },
+    { "rating", "0", "action", "\"rating\"" },
+    { "rating", "6", "action", "\"rating\"" },
+    { "rating", "\"five\"", "action", "\"rating\"" },
+    { "rating", "3.5", "action", "\"rating\"" },
+    { "timestamp", "\"yesterday\"", NULL, NULL },
+    { "timestamp", "\"2022-01-01T25:61:00\"", NULL, NULL },
+    { "userid", "123", NULL, NULL },
+    { "action", "true", NULL, NULL },
+};
+
+const struct event_profile clickstream_profile = {
+    .name = "clickstream",
+    .create = clickstream_create,
+    .destroy = clickstream_destroy,
+    .next = clickstream_next,
+    .wrong_values = clickstream_wrong_values,
+    .wrong_value_count = sizeof(clickstream_wrong_values) / sizeof(clickstream_wrong_values[0]),
+};

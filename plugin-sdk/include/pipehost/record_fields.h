@@ -1,0 +1,58 @@
+/*
+ * Reading the fields of a record's JSON object, rejecting the record with
+ * a reason that names the field when one is missing or malformed, so that
+ * every plugin's dead-letter reasons read alike:
+ *
+ *   value is not JSON: <parse error>
+ *   value is not a JSON object
+ *   missing field 'NAME'
+ *   field 'NAME' must be a non-empty string
+ *   field 'NAME' must be a number
+ *   field 'NAME' must be an ISO-8601 time or epoch milliseconds
+ *   field 'NAME' is out of range (years 0000 to 9999)
+ *
+ * Each reader returns 0 when the field is good, and otherwise rejects the
+ * record through host->reject and returns -1: the caller then moves on to
+ * the next record. Link the static library pipehost_window.
+ */
+#ifndef PIPEHOST_RECORD_FIELDS_H
+#define PIPEHOST_RECORD_FIELDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <pipehost/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The record's value as a JSON object (borrowed from the host, valid
+ * during the call), or NULL after rejecting the record. */
+json_t *ph_record_object(const ph_host_api *host, ph_context *ctx, const ph_record *record);
+
+/*
+ * object[name] as a non-empty string without NUL characters (it can serve
+ * as a C string and in keys). *text and *length are borrowed from the
+ * object.
+ */
+int ph_field_string(const ph_host_api *host, ph_context *ctx, const ph_record *record,
+                    const json_t *object, const char *name, const char **text, size_t *length);
+
+/* object[name] as a JSON number (integer or real; not a boolean). */
+int ph_field_number(const ph_host_api *host, ph_context *ctx, const ph_record *record,
+                    const json_t *object, const char *name, double *value);
+
+/* object[name] as an event time: an ISO-8601 string or epoch
+ * milliseconds, read with host->parse_time, in the range of
+ * PH_WINDOW_TIME_MIN to PH_WINDOW_TIME_MAX (pipehost/window.h). */
+int ph_field_time(const ph_host_api *host, ph_context *ctx, const ph_record *record,
+                  const json_t *object, const char *name, int64_t *epoch_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIPEHOST_RECORD_FIELDS_H */

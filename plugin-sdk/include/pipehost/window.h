@@ -1,0 +1,172 @@
+/*
+ * Tumbling event-time windows with a watermark, for plugins that
+ * aggregate a partition's records by time.
+ *
+ * Model (one ph_window_clock per partition task):
+ *
+ *   - Windows are tumbling and aligned to the epoch: the window of event
+ *     time t is [start, start + length) with start = floor(t / length) *
+ *     length, computed with floor division so that times before 1970 fall
+ *     in the right window too. An event exactly at a window's end belongs
+ *     to the next window.
+ *
+ *   - The watermark is the largest event time seen so far minus
+ *     allowed_lateness. Before the first event there is none, and no
+ *     window is closed.
+ *
+ *   - A window is closed once watermark >= its end: every event still to
+ *     come for it is at least allowed_lateness older than an event already
+ *     seen. A record whose window is closed is late, and is rejected.
+ *
+ *   - A ph_window_set holds the open windows in ascending start order,
+ *     each with the smallest source offset of the records it holds: the
+ *     retain offset a plugin reports from flush is the smallest of those.
+ *     The closed windows are always the oldest ones, so a plugin closes
+ *     windows by taking the oldest while it is closed.
+ *
+ * A plugin's record loop then reads:
+ *
+ *     if (ph_window_is_closed(&clock, ph_window_start(&clock, t)))
+ *         reject "late event";
+ *     window = ph_window_set_open(&set, ph_window_start(&clock, t), offset);
+ *     ...add the record to window->state...
+ *     ph_window_observe(&clock, t);
+ *     while ((window = ph_window_set_oldest_closed(&set, &clock)) != NULL) {
+ *         ...emit window->state as final, free it...
+ *         ph_window_set_remove_oldest(&set);
+ *     }
+ *
+ * Everything here is plain data and functions without globals; link the
+ * static library pipehost_window.
+ */
+#ifndef PIPEHOST_WINDOW_H
+#define PIPEHOST_WINDOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include <pipehost/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Event times the windowing accepts: years 0000 to 9999, the years an
+ * ISO-8601 timestamp can write. Keeping times and durations bounded keeps
+ * every window boundary and watermark free of overflow. */
+#define PH_WINDOW_TIME_MIN INT64_C(-62167219200000) /* 0000-01-01T00:00:00Z */
+#define PH_WINDOW_TIME_MAX INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+
+/* The longest window and the longest allowed lateness: 3650 days. */
+#define PH_WINDOW_DURATION_MAX INT64_C(315360000000)
+
+/* "No time": the watermark before the first event. */
+#define PH_WINDOW_NO_TIME INT64_MIN
+
+/*
+ * The two configuration fields every windowed plugin declares, for its
+ * ph_config_field array, with its own defaults as YAML duration text:
+ *
+ *     static const ph_config_field fields[] = {
+ *         PH_WINDOW_CONFIG_FIELDS("1m", "10s"),
+ *         ...
+ *     };
+ */
+#define PH_WINDOW_CONFIG_FIELDS(default_window, default_lateness)                             \
+    {.name = "window", .type = PH_CONFIG_DURATION, .default_value = (default_window),         \
+     .description = "length of the tumbling event-time windows, aligned to the epoch"},       \
+    {.name = "allowed_lateness", .type = PH_CONFIG_DURATION,                                  \
+     .default_value = (default_lateness),                                                     \
+     .description = "how far behind the newest event time a record may be; a window "        \
+                    "closes when the newest event time minus this passes its end"}
+
+/* ---- the clock: alignment and watermark ------------------------------------ */
+
+typedef struct ph_window_clock {
+    int64_t length_ms;
+    int64_t allowed_lateness_ms;
+    int64_t max_event_ms; /* PH_WINDOW_NO_TIME before the first event */
+} ph_window_clock;
+
+/*
+ * Set up a clock with no event seen. length_ms must be from 1 to
+ * PH_WINDOW_DURATION_MAX, allowed_lateness_ms from 0 to
+ * PH_WINDOW_DURATION_MAX. Returns 0, or -1 with a message naming the
+ * config field ("window: ..." or "allowed_lateness: ...") in err.
+ */
+int ph_window_clock_init(ph_window_clock *clock, int64_t length_ms, int64_t allowed_lateness_ms,
+                         char *err, size_t err_size);
+
+/* ph_window_clock_init from a plugin config holding the fields of
+ * PH_WINDOW_CONFIG_FIELDS (integers of milliseconds, as the host passes
+ * durations). 0, or -1 with a message in err. */
+int ph_window_clock_configure(ph_window_clock *clock, const json_t *config, char *err,
+                              size_t err_size);
+
+/* Whether event_ms lies in [PH_WINDOW_TIME_MIN, PH_WINDOW_TIME_MAX]. The
+ * functions below expect times in that range. */
+int ph_window_time_in_range(int64_t event_ms);
+
+/* Start of the window holding event_ms (floor, also below zero). */
+int64_t ph_window_start(const ph_window_clock *clock, int64_t event_ms);
+
+/* End (exclusive) of the window starting at window_start. */
+int64_t ph_window_end(const ph_window_clock *clock, int64_t window_start);
+
+/* Largest event time seen minus allowed lateness; PH_WINDOW_NO_TIME
+ * before the first event. */
+int64_t ph_window_watermark(const ph_window_clock *clock);
+
+/* Whether the window starting at window_start is closed: watermark >= its
+ * end. Never true before the first event. */
+int ph_window_is_closed(const ph_window_clock *clock, int64_t window_start);
+
+/* Account for an accepted event: the watermark moves up when event_ms is
+ * the largest time seen, and never moves down. */
+void ph_window_observe(ph_window_clock *clock, int64_t event_ms);
+
+/* ---- the open windows of one partition ----------------------------------- */
+
+typedef struct ph_open_window {
+    int64_t start_ms;
+    int64_t oldest_offset; /* smallest source offset of a record in it */
+    void *state;           /* the plugin's aggregates; NULL when just opened */
+} ph_open_window;
+
+typedef struct ph_window_set {
+    ph_open_window *windows; /* ascending start_ms; windows[0] is the oldest */
+    size_t count;
+    size_t capacity;
+} ph_window_set;
+
+/* An empty set. Needs no allocation, so it cannot fail. */
+void ph_window_set_init(ph_window_set *set);
+
+/* Free the set's array. The plugin frees the states first. */
+void ph_window_set_free(ph_window_set *set);
+
+/*
+ * The open window starting at start_ms, added with state NULL if absent,
+ * with offset taken into its oldest offset. NULL when out of memory. The
+ * pointer is valid until the set changes next.
+ */
+ph_open_window *ph_window_set_open(ph_window_set *set, int64_t start_ms, int64_t offset);
+
+/* The oldest window if the clock has closed it, else NULL. */
+ph_open_window *ph_window_set_oldest_closed(const ph_window_set *set,
+                                            const ph_window_clock *clock);
+
+/* Drop the oldest window (its state is the plugin's to free first). */
+void ph_window_set_remove_oldest(ph_window_set *set);
+
+/* The smallest oldest offset of the open windows, or PH_OFFSET_NONE when
+ * there is none: the retain offset for flush. */
+int64_t ph_window_set_retain_offset(const ph_window_set *set);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PIPEHOST_WINDOW_H */

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds pipehost and runs the whole test suite twice: a normal build, then
+# one under AddressSanitizer and UndefinedBehaviorSanitizer. Installs the
+# dependencies first when they are missing.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$root/scripts/install-deps.sh"
+
+run_suite() { # build-dir, cmake options...
+  local dir=$1; shift
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+}
+
+echo "== build and test: $root/build"
+run_suite "$root/build"
+
+echo "== build and test under ASan+UBSan: $root/build-asan"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
+run_suite "$root/build-asan" -DPIPEHOST_SANITIZE=ON
