@@ -26,7 +26,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: pipehost COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'pipehost COMMAND --help' describes a command. 'pipehost --version'.\n");
 }
 

@@ -85,6 +85,8 @@ typedef struct engine {
     atomic_llong records_out;
     int64_t records_rejected;
     atomic_llong dead_lettered;
+    int64_t first_record_ms; /* when the first record arrived, 0 before */
+    int64_t last_record_ms;  /* when the last record was done */
 } engine;
 
 static int64_t now_ms(void)
@@ -621,6 +623,8 @@ static void consume_loop(engine *e)
                 n = 1;
             }
         }
+        if (n > 0 && !e->first_record_ms)
+            e->first_record_ms = now_ms();
         for (ssize_t i = 0; i < n; i++) {
             if (msgs[i]->err) {
                 handle_consumer_error(e, msgs[i]);
@@ -639,6 +643,8 @@ static void consume_loop(engine *e)
             break;
         }
     }
+    wait_idle(e);
+    e->last_record_ms = now_ms();
     free(msgs);
 }
 
@@ -851,9 +857,14 @@ done:
     engine_teardown(&e);
     if (atomic_load(&e.failed) && exit_code == PIPELINE_EXIT_OK)
         exit_code = PIPELINE_EXIT_FAILED;
-    log_info("pipeline", "%s: %lld records in, %lld out, %lld rejected (%lld to the dead letter)%s",
-             config->name, (long long)atomic_load(&e.records_in), (long long)atomic_load(&e.records_out),
-             (long long)e.records_rejected, (long long)atomic_load(&e.dead_lettered),
+    long long records_in = atomic_load(&e.records_in);
+    double seconds = e.first_record_ms ? (e.last_record_ms - e.first_record_ms) / 1000.0 : 0;
+    log_info("pipeline",
+             "%s: %lld records in, %lld out, %lld rejected (%lld to the dead letter) in %.2f s "
+             "from the first record (%.0f records/s)%s",
+             config->name, records_in, (long long)atomic_load(&e.records_out),
+             (long long)e.records_rejected, (long long)atomic_load(&e.dead_lettered), seconds,
+             seconds > 0 ? records_in / seconds : 0.0,
              exit_code == PIPELINE_EXIT_OK ? "" : "; failed");
     return exit_code;
 }

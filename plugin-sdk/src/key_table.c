@@ -89,6 +89,29 @@ void ph_key_table_free(ph_key_table *table)
     memset(table, 0, sizeof(*table));
 }
 
+void ph_key_table_clear(ph_key_table *table)
+{
+    ph_key_block *keep = table->blocks;
+
+    /* Keep the newest block (a shared one: a long key's own block goes
+     * behind it) and free the rest. */
+    if (keep != NULL) {
+        ph_key_block *block = keep->next;
+
+        while (block != NULL) {
+            ph_key_block *next = block->next;
+
+            free(block);
+            block = next;
+        }
+        keep->next = NULL;
+        keep->used = 0;
+    }
+    if (table->slots != NULL)
+        memset(table->slots, 0, (table->slot_mask + 1) * sizeof(*table->slots));
+    table->count = 0;
+}
+
 /* The slot holding the entry for key, or the empty slot where it goes. */
 static uint64_t *find_slot(const ph_key_table *table, const unsigned char *key, size_t key_len,
                            uint64_t hash)

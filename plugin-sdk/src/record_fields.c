@@ -26,25 +26,47 @@ json_t *ph_record_object(const ph_host_api *host, ph_context *ctx, const ph_reco
     return value;
 }
 
-/* object[name], or NULL after rejecting the record as missing it. */
-static const json_t *required_field(const ph_host_api *host, ph_context *ctx,
-                                    const ph_record *record, const json_t *object,
-                                    const char *name)
+void ph_object_fields(const json_t *object, const char *const names[], size_t count,
+                      json_t *fields[])
 {
-    const json_t *field = json_object_get(object, name);
+    json_t *mutable_object = (json_t *)object; /* jansson's iterators take no const */
+    size_t missing = count;
 
-    if (field == NULL)
-        host->reject(ctx, record, "missing field '%s'", name);
-    return field;
+    /* A large object: hashing the few names beats walking it all. */
+    if (json_object_size(object) > 2 * count + 4) {
+        for (size_t i = 0; i < count; i++)
+            fields[i] = json_object_get(object, names[i]);
+        return;
+    }
+    for (size_t i = 0; i < count; i++)
+        fields[i] = NULL;
+    for (void *iter = json_object_iter(mutable_object); iter != NULL && missing > 0;
+         iter = json_object_iter_next(mutable_object, iter)) {
+        const char *key = json_object_iter_key(iter);
+
+        for (size_t i = 0; i < count; i++) {
+            /* The first byte settles most mismatches without a call. */
+            if (fields[i] == NULL && key[0] == names[i][0] && strcmp(key, names[i]) == 0) {
+                fields[i] = json_object_iter_value(iter);
+                missing--;
+                break;
+            }
+        }
+    }
+}
+
+static int reject_missing(const ph_host_api *host, ph_context *ctx, const ph_record *record,
+                          const char *name)
+{
+    host->reject(ctx, record, "missing field '%s'", name);
+    return -1;
 }
 
 int ph_field_string(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                    const json_t *object, const char *name, const char **text, size_t *length)
+                    const char *name, const json_t *field, const char **text, size_t *length)
 {
-    const json_t *field = required_field(host, ctx, record, object, name);
-
     if (field == NULL)
-        return -1;
+        return reject_missing(host, ctx, record, name);
     if (!json_is_string(field) || json_string_length(field) == 0 ||
         memchr(json_string_value(field), '\0', json_string_length(field)) != NULL) {
         host->reject(ctx, record, "field '%s' must be a non-empty string", name);
@@ -56,12 +78,10 @@ int ph_field_string(const ph_host_api *host, ph_context *ctx, const ph_record *r
 }
 
 int ph_field_number(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                    const json_t *object, const char *name, double *value)
+                    const char *name, const json_t *field, double *value)
 {
-    const json_t *field = required_field(host, ctx, record, object, name);
-
     if (field == NULL)
-        return -1;
+        return reject_missing(host, ctx, record, name);
     if (!json_is_number(field)) {
         host->reject(ctx, record, "field '%s' must be a number", name);
         return -1;
@@ -71,12 +91,10 @@ int ph_field_number(const ph_host_api *host, ph_context *ctx, const ph_record *r
 }
 
 int ph_field_time(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                  const json_t *object, const char *name, int64_t *epoch_ms)
+                  const char *name, const json_t *field, int64_t *epoch_ms)
 {
-    const json_t *field = required_field(host, ctx, record, object, name);
-
     if (field == NULL)
-        return -1;
+        return reject_missing(host, ctx, record, name);
     if (host->parse_time(field, epoch_ms) != 0) {
         host->reject(ctx, record, "field '%s' must be an ISO-8601 time or epoch milliseconds",
                      name);

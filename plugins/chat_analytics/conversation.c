@@ -26,31 +26,31 @@ conversation *conversation_create(const char *id, size_t id_len, uint64_t hash)
 }
 
 /* Release the per-conversation analytics, keeping id and table position. */
-static void release_state(conversation *conversation)
+static void release_state(conversation *conv)
 {
-    for (size_t i = 0; i < conversation->agent_count; i++)
-        free(conversation->agents[i]);
-    free(conversation->agents);
-    free(conversation->messages);
-    conversation->agents = NULL;
-    conversation->agent_count = 0;
-    conversation->agent_capacity = 0;
-    conversation->messages = NULL;
-    conversation->message_count = 0;
-    conversation->message_capacity = 0;
-    conversation->positive_words = 0;
-    conversation->negative_words = 0;
-    conversation->topics = 0;
+    for (size_t i = 0; i < conv->agent_count; i++)
+        free(conv->agents[i]);
+    free(conv->agents);
+    free(conv->messages);
+    conv->agents = NULL;
+    conv->agent_count = 0;
+    conv->agent_capacity = 0;
+    conv->messages = NULL;
+    conv->message_count = 0;
+    conv->message_capacity = 0;
+    conv->positive_words = 0;
+    conv->negative_words = 0;
+    conv->topics = 0;
 }
 
-void conversation_restart(conversation *conversation)
+void conversation_restart(conversation *conv)
 {
-    release_state(conversation);
-    conversation->ended = 0;
-    conversation->closed = 0;
-    conversation->close_ms = 0;
-    conversation->end_ms = 0;
-    conversation->first_offset = 0;
+    release_state(conv);
+    conv->ended = 0;
+    conv->closed = 0;
+    conv->close_ms = 0;
+    conv->end_ms = 0;
+    conv->first_offset = 0;
 }
 
 /* items with room for one more, possibly moved; NULL (items untouched)
@@ -69,30 +69,30 @@ static void *reserve_one(void *items, size_t *capacity, size_t count, size_t ite
     return moved;
 }
 
-int conversation_add_message(conversation *conversation, int64_t ts_ms, chat_sender sender)
+int conversation_add_message(conversation *conv, int64_t ts_ms, chat_sender sender)
 {
-    chat_message *messages = reserve_one(conversation->messages,
-                                         &conversation->message_capacity,
-                                         conversation->message_count, sizeof(chat_message));
+    chat_message *messages = reserve_one(conv->messages,
+                                         &conv->message_capacity,
+                                         conv->message_count, sizeof(chat_message));
     size_t at;
 
     if (messages == NULL)
         return -1;
-    conversation->messages = messages;
+    conv->messages = messages;
     /* After every message at or before ts_ms: equal times keep arrival order. */
-    at = conversation->message_count;
-    while (at > 0 && conversation->messages[at - 1].ts_ms > ts_ms)
+    at = conv->message_count;
+    while (at > 0 && conv->messages[at - 1].ts_ms > ts_ms)
         at--;
-    memmove(&conversation->messages[at + 1], &conversation->messages[at],
-            (conversation->message_count - at) * sizeof(chat_message));
-    conversation->messages[at] = (chat_message){.ts_ms = ts_ms, .sender = sender};
-    conversation->message_count++;
+    memmove(&conv->messages[at + 1], &conv->messages[at],
+            (conv->message_count - at) * sizeof(chat_message));
+    conv->messages[at] = (chat_message){.ts_ms = ts_ms, .sender = sender};
+    conv->message_count++;
     return 0;
 }
 
-int conversation_add_agent(conversation *conversation, const char *agent_id, size_t length)
+int conversation_add_agent(conversation *conv, const char *agent_id, size_t length)
 {
-    size_t low = 0, high = conversation->agent_count;
+    size_t low = 0, high = conv->agent_count;
     char **agents;
     char *copy;
 
@@ -100,47 +100,47 @@ int conversation_add_agent(conversation *conversation, const char *agent_id, siz
     while (low < high) {
         size_t middle = low + (high - low) / 2;
 
-        if (strcmp(conversation->agents[middle], agent_id) < 0)
+        if (strcmp(conv->agents[middle], agent_id) < 0)
             low = middle + 1;
         else
             high = middle;
     }
-    if (low < conversation->agent_count && strcmp(conversation->agents[low], agent_id) == 0)
+    if (low < conv->agent_count && strcmp(conv->agents[low], agent_id) == 0)
         return 0;
-    agents = reserve_one(conversation->agents, &conversation->agent_capacity,
-                         conversation->agent_count, sizeof(char *));
+    agents = reserve_one(conv->agents, &conv->agent_capacity,
+                         conv->agent_count, sizeof(char *));
     if (agents == NULL)
         return -1;
-    conversation->agents = agents;
+    conv->agents = agents;
     copy = malloc(length + 1);
     if (copy == NULL)
         return -1;
     memcpy(copy, agent_id, length);
     copy[length] = '\0';
-    memmove(&conversation->agents[low + 1], &conversation->agents[low],
-            (conversation->agent_count - low) * sizeof(char *));
-    conversation->agents[low] = copy;
-    conversation->agent_count++;
+    memmove(&conv->agents[low + 1], &conv->agents[low],
+            (conv->agent_count - low) * sizeof(char *));
+    conv->agents[low] = copy;
+    conv->agent_count++;
     return 0;
 }
 
-int64_t conversation_last_message_ms(const conversation *conversation)
+int64_t conversation_last_message_ms(const conversation *conv)
 {
-    return conversation->messages[conversation->message_count - 1].ts_ms;
+    return conv->messages[conv->message_count - 1].ts_ms;
 }
 
-void conversation_end(conversation *conversation, int64_t end_ms)
+void conversation_end(conversation *conv, int64_t end_ms)
 {
-    release_state(conversation);
-    conversation->ended = 1;
-    conversation->end_ms = end_ms;
+    release_state(conv);
+    conv->ended = 1;
+    conv->end_ms = end_ms;
 }
 
-void conversation_free(conversation *conversation)
+void conversation_free(conversation *conv)
 {
-    if (conversation == NULL)
+    if (conv == NULL)
         return;
-    release_state(conversation);
-    free(conversation->id);
-    free(conversation);
+    release_state(conv);
+    free(conv->id);
+    free(conv);
 }

@@ -52,20 +52,20 @@ typedef struct conversation {
 conversation *conversation_create(const char *id, size_t id_len, uint64_t hash);
 
 /* Make an ended conversation open and empty again (the id starts anew). */
-void conversation_restart(conversation *conversation);
+void conversation_restart(conversation *conv);
 
 /* Record a message's time and sender. 0, or -1 out of memory. */
-int conversation_add_message(conversation *conversation, int64_t ts_ms, chat_sender sender);
+int conversation_add_message(conversation *conv, int64_t ts_ms, chat_sender sender);
 
 /* Add an agent id if not there yet. 0, or -1 out of memory. */
-int conversation_add_agent(conversation *conversation, const char *agent_id, size_t length);
+int conversation_add_agent(conversation *conv, const char *agent_id, size_t length);
 
 /* The latest message time; the conversation has at least one message. */
-int64_t conversation_last_message_ms(const conversation *conversation);
+int64_t conversation_last_message_ms(const conversation *conv);
 
 /* Mark ended at end_ms and release everything but the id. */
-void conversation_end(conversation *conversation, int64_t end_ms);
+void conversation_end(conversation *conv, int64_t end_ms);
 
-void conversation_free(conversation *conversation);
+void conversation_free(conversation *conv);
 
 #endif

@@ -18,30 +18,30 @@ static const char *const polarity_lists[] = {
 };
 
 /* The slot holding word, or the empty slot where it would go. */
-static lexicon_word *slot_for(const lexicon *lexicon, const char *word, size_t length,
+static lexicon_word *slot_for(const lexicon *lex, const char *word, size_t length,
                               uint64_t hash)
 {
-    size_t index = (size_t)hash & lexicon->mask;
+    size_t index = (size_t)hash & lex->mask;
 
     for (;;) {
-        lexicon_word *slot = &lexicon->slots[index];
+        lexicon_word *slot = &lex->slots[index];
 
         if (slot->length == 0)
             return slot;
         if (slot->hash == hash && slot->length == length &&
-            memcmp(lexicon->bytes + slot->offset, word, length) == 0)
+            memcmp(lex->bytes + slot->offset, word, length) == 0)
             return slot;
-        index = (index + 1) & lexicon->mask;
+        index = (index + 1) & lex->mask;
     }
 }
 
-const lexicon_word *lexicon_find(const lexicon *lexicon, const char *word, size_t length)
+const lexicon_word *lexicon_find(const lexicon *lex, const char *word, size_t length)
 {
     const lexicon_word *slot;
 
     if (length == 0 || length > WORD_MAX_BYTES)
         return NULL;
-    slot = slot_for(lexicon, word, length, fnv_hash(word, length));
+    slot = slot_for(lex, word, length, fnv_hash(word, length));
     return slot->length != 0 ? slot : NULL;
 }
 
@@ -50,7 +50,7 @@ const lexicon_word *lexicon_find(const lexicon *lexicon, const char *word, size_
  * lowercased as message words are and must be exactly one word. where
  * names the list for messages ("lexicon.positive", "topics.billing").
  */
-static lexicon_word *add_keyword(lexicon *lexicon, const json_t *keyword, size_t index,
+static lexicon_word *add_keyword(lexicon *lex, const json_t *keyword, size_t index,
                                  const char *where, char *err, size_t err_size)
 {
     char word[WORD_MAX_BYTES];
@@ -80,13 +80,13 @@ static lexicon_word *add_keyword(lexicon *lexicon, const json_t *keyword, size_t
         return NULL;
     }
     hash = fnv_hash(word, length);
-    slot = slot_for(lexicon, word, length, hash);
+    slot = slot_for(lex, word, length, hash);
     if (slot->length == 0) {
-        memcpy(lexicon->bytes + lexicon->bytes_used, word, length);
-        slot->offset = (uint32_t)lexicon->bytes_used;
+        memcpy(lex->bytes + lex->bytes_used, word, length);
+        slot->offset = (uint32_t)lex->bytes_used;
         slot->length = (uint8_t)length;
         slot->hash = hash;
-        lexicon->bytes_used += length;
+        lex->bytes_used += length;
     }
     return slot;
 }
@@ -168,25 +168,25 @@ static int compare_names(const void *a, const void *b)
 }
 
 /* topic_names: the topics' names, sorted, so bit i is the i-th name. */
-static int collect_topic_names(lexicon *lexicon, const json_t *topics)
+static int collect_topic_names(lexicon *lex, const json_t *topics)
 {
     const char *name;
     const json_t *list;
 
-    lexicon->topic_names = calloc(json_object_size(topics) + 1, sizeof(char *));
-    if (lexicon->topic_names == NULL)
+    lex->topic_names = calloc(json_object_size(topics) + 1, sizeof(char *));
+    if (lex->topic_names == NULL)
         return -1;
     json_object_foreach ((json_t *)topics, name, list) {
-        lexicon->topic_names[lexicon->topic_count] = strdup(name);
-        if (lexicon->topic_names[lexicon->topic_count] == NULL)
+        lex->topic_names[lex->topic_count] = strdup(name);
+        if (lex->topic_names[lex->topic_count] == NULL)
             return -1;
-        lexicon->topic_count++;
+        lex->topic_count++;
     }
-    qsort(lexicon->topic_names, lexicon->topic_count, sizeof(char *), compare_names);
+    qsort(lex->topic_names, lex->topic_count, sizeof(char *), compare_names);
     return 0;
 }
 
-static int add_sentiment_words(lexicon *lexicon, const json_t *sentiment_words, char *err,
+static int add_sentiment_words(lexicon *lex, const json_t *sentiment_words, char *err,
                                size_t err_size)
 {
     for (int polarity = POLARITY_POSITIVE; polarity <= POLARITY_NEGATIVE; polarity++) {
@@ -196,7 +196,7 @@ static int add_sentiment_words(lexicon *lexicon, const json_t *sentiment_words, 
         snprintf(where, sizeof(where), "lexicon.%s", polarity_lists[polarity]);
         for (size_t i = 0; i < json_array_size(list); i++) {
             lexicon_word *entry =
-                add_keyword(lexicon, json_array_get(list, i), i, where, err, err_size);
+                add_keyword(lex, json_array_get(list, i), i, where, err, err_size);
 
             if (entry == NULL)
                 return -1;
@@ -211,18 +211,18 @@ static int add_sentiment_words(lexicon *lexicon, const json_t *sentiment_words, 
     return 0;
 }
 
-static int add_topic_keywords(lexicon *lexicon, const json_t *topics, char *err,
+static int add_topic_keywords(lexicon *lex, const json_t *topics, char *err,
                               size_t err_size)
 {
-    for (size_t topic = 0; topic < lexicon->topic_count; topic++) {
-        const char *name = lexicon->topic_names[topic];
+    for (size_t topic = 0; topic < lex->topic_count; topic++) {
+        const char *name = lex->topic_names[topic];
         const json_t *list = json_object_get(topics, name);
         char where[320];
 
         snprintf(where, sizeof(where), "topics.%s", name);
         for (size_t i = 0; i < json_array_size(list); i++) {
             lexicon_word *entry =
-                add_keyword(lexicon, json_array_get(list, i), i, where, err, err_size);
+                add_keyword(lex, json_array_get(list, i), i, where, err, err_size);
 
             if (entry == NULL)
                 return -1;
@@ -232,38 +232,38 @@ static int add_topic_keywords(lexicon *lexicon, const json_t *topics, char *err,
     return 0;
 }
 
-int lexicon_build(lexicon *lexicon, const json_t *sentiment_words, const json_t *topics,
+int lexicon_build(lexicon *lex, const json_t *sentiment_words, const json_t *topics,
                   char *err, size_t err_size)
 {
     size_t keywords, bytes, slot_count = 8;
 
-    memset(lexicon, 0, sizeof(*lexicon));
+    memset(lex, 0, sizeof(*lex));
     if (measure(sentiment_words, topics, &keywords, &bytes, err, err_size) != 0)
         return -1;
     while (slot_count < keywords * 2)
         slot_count *= 2;
-    lexicon->slots = calloc(slot_count, sizeof(*lexicon->slots));
-    lexicon->mask = slot_count - 1;
-    lexicon->bytes = malloc(bytes + 1);
-    if (lexicon->slots == NULL || lexicon->bytes == NULL ||
-        collect_topic_names(lexicon, topics) != 0) {
+    lex->slots = calloc(slot_count, sizeof(*lex->slots));
+    lex->mask = slot_count - 1;
+    lex->bytes = malloc(bytes + 1);
+    if (lex->slots == NULL || lex->bytes == NULL ||
+        collect_topic_names(lex, topics) != 0) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    if (add_sentiment_words(lexicon, sentiment_words, err, err_size) != 0 ||
-        add_topic_keywords(lexicon, topics, err, err_size) != 0)
+    if (add_sentiment_words(lex, sentiment_words, err, err_size) != 0 ||
+        add_topic_keywords(lex, topics, err, err_size) != 0)
         return -1;
     return 0;
 }
 
-void lexicon_free(lexicon *lexicon)
+void lexicon_free(lexicon *lex)
 {
-    if (lexicon->topic_names != NULL) {
-        for (size_t i = 0; i < lexicon->topic_count; i++)
-            free(lexicon->topic_names[i]);
-        free(lexicon->topic_names);
+    if (lex->topic_names != NULL) {
+        for (size_t i = 0; i < lex->topic_count; i++)
+            free(lex->topic_names[i]);
+        free(lex->topic_names);
     }
-    free(lexicon->slots);
-    free(lexicon->bytes);
-    memset(lexicon, 0, sizeof(*lexicon));
+    free(lex->slots);
+    free(lex->bytes);
+    memset(lex, 0, sizeof(*lex));
 }

@@ -47,12 +47,12 @@ typedef struct lexicon {
  * each must be a single word of at most WORD_MAX_BYTES bytes. Returns 0,
  * or -1 with a message in err; lexicon_free is safe either way.
  */
-int lexicon_build(lexicon *lexicon, const json_t *sentiment_words, const json_t *topics,
+int lexicon_build(lexicon *lex, const json_t *sentiment_words, const json_t *topics,
                   char *err, size_t err_size);
 
 /* The entry for a lowercased word, or NULL. */
-const lexicon_word *lexicon_find(const lexicon *lexicon, const char *word, size_t length);
+const lexicon_word *lexicon_find(const lexicon *lex, const char *word, size_t length);
 
-void lexicon_free(lexicon *lexicon);
+void lexicon_free(lexicon *lex);
 
 #endif

@@ -33,6 +33,13 @@ void page_window_destroy(page_window *window)
     free(window);
 }
 
+void page_window_clear(page_window *window)
+{
+    ph_key_table_clear(&window->pages);
+    ph_key_table_clear(&window->users);
+    pair_set_clear(&window->viewers);
+}
+
 /* The entry number of (partition, page), added if new; -1 out of memory.
  * The key is the partition's 4 bytes followed by the page. */
 static int64_t page_entry(page_window *window, int32_t partition, const char *page,

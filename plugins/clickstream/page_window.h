@@ -50,6 +50,9 @@ typedef struct page_group {
 page_window *page_window_create(void);
 void page_window_destroy(page_window *window);
 
+/* Empty the window for reuse by the next one, keeping its memory. */
+void page_window_clear(page_window *window);
+
 /* Count one accepted event; rating is used for CLICK_RATING only. 0, or
  * -1 out of memory. */
 int page_window_add(page_window *window, int32_t partition, const char *page, size_t page_len,

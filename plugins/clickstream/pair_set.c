@@ -4,6 +4,7 @@
 #include "pair_set.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define FIRST_SLOT_COUNT 16
 
@@ -31,6 +32,13 @@ void pair_set_free(pair_set *set)
     free(set->slots);
     set->slots = NULL;
     set->mask = 0;
+    set->count = 0;
+}
+
+void pair_set_clear(pair_set *set)
+{
+    if (set->slots != NULL)
+        memset(set->slots, 0, (set->mask + 1) * sizeof(*set->slots));
     set->count = 0;
 }
 

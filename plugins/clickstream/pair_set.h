@@ -20,6 +20,9 @@ typedef struct pair_set {
 int pair_set_init(pair_set *set);
 void pair_set_free(pair_set *set);
 
+/* Empty the set, keeping its memory for the next pairs. */
+void pair_set_clear(pair_set *set);
+
 /* Add (first, second); first < UINT32_MAX. 1 when it was new, 0 when it
  * was there already, -1 out of memory (the set is then unchanged). */
 int pair_set_add(pair_set *set, uint32_t first, uint32_t second);

@@ -35,6 +35,8 @@ class Broker:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=20)
+        self.proc.stdout.close()
+        self.log.close()
         return self.proc.returncode
 
 

@@ -35,7 +35,10 @@ kafka:
   brokers: ${{KAFKA_BROKERS}}
   group: {group}
   topics: [clicks]
-  properties: {{auto.offset.reset: earliest, fetch.wait.max.ms: 10}}
+  # The embedded broker keeps a member that left until its session times
+  # out: a short session lets the next run join at once.
+  properties: {{auto.offset.reset: earliest, fetch.wait.max.ms: 10,
+               session.timeout.ms: 6000, heartbeat.interval.ms: 500}}
 processors:
   - plugin: json_filter
     config: {{field: action, in: [view]}}
@@ -83,9 +86,10 @@ class CorePipelineTest(unittest.TestCase):
         for m in out:
             self.assertEqual(m.key().decode(), json.loads(m.value())["userid"])
 
-        # Every partition is committed at its end: 1200 records in all.
+        # Every partition that has records is committed at its end: the
+        # offsets add up to the 1200 records.
         offsets = harness.committed_offsets(self.broker.bootstrap, "g-once", "clicks", 12)
-        self.assertEqual(sum(offsets.values()), 1200)
+        self.assertEqual(sum(o for o in offsets.values() if o >= 0), 1200)
 
         # A second run of the same group finds nothing new.
         self.run_to_end(path)
@@ -116,7 +120,9 @@ class CorePipelineTest(unittest.TestCase):
         feeder.start()
         path = self.pipeline("g-term")
         log = tempfile.TemporaryFile(mode="w+")
+        self.addCleanup(log.close)
         proc = harness.start_pipehost("run", path, env=self.env, log=log)
+        self.addCleanup(proc.stdout.close)
         time.sleep(4.5)  # the first join takes about 3 s: stop mid-stream
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()

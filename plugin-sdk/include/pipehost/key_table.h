@@ -48,6 +48,10 @@ typedef struct ph_key_table {
  * when out of memory (ph_key_table_free is then still safe). */
 int ph_key_table_init(ph_key_table *table, size_t value_size);
 
+/* Remove every entry, keeping the memory for the next ones: cheaper than
+ * free and init for a table that fills up again to a similar size. */
+void ph_key_table_clear(ph_key_table *table);
+
 /* Free everything the table holds. Safe on a zeroed table and twice. */
 void ph_key_table_free(ph_key_table *table);
 

@@ -1,0 +1,414 @@
+/*
+ * chat_analytics: customer-support conversations, summarised once each.
+ *
+ * Messages and close events of a partition are grouped by conversation_id.
+ * A conversation ends at its close event, or when the partition's
+ * watermark (the latest event time seen less allowed_lateness) reaches
+ * its last message plus session_gap; it is then emitted as final, keyed
+ * by its id.
+ *
+ * An ended conversation is remembered (its id and end time E) so that a
+ * record arriving for it afterwards can be told apart from the start of a
+ * new conversation with the same id. The rule, the same for every record
+ * of a conversation that is not open:
+ *   - late when its event time t is before E + session_gap (it belongs to
+ *     the session that ended), or when t + session_gap <= watermark (a
+ *     conversation starting at t would already have ended);
+ *   - otherwise a message starts a new conversation under that id.
+ * A remembered conversation is forgotten once the watermark reaches
+ * E + 2 * session_gap: every t before E + session_gap then satisfies the
+ * second clause, so forgetting changes no decision and the memory holds
+ * only conversations that ended within the last two gaps of event time.
+ *
+ * Open conversations and remembered ones share one hash table by id and
+ * one heap by deadline (expiry for the open, forgetting for the ended).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pipehost/plugin.h>
+
+#include "chat_record.h"
+#include "conversation.h"
+#include "conversation_report.h"
+#include "conversation_table.h"
+#include "deadline_heap.h"
+#include "fnv_hash.h"
+#include "lexicon.h"
+#include "word_scan.h"
+
+/* Durations beyond a year are a configuration mistake; the bound also
+ * keeps every time + 2 * gap far inside int64. */
+#define MAX_DURATION_MS (INT64_C(365) * 24 * 60 * 60 * 1000)
+
+typedef struct chat_analytics {
+    const ph_host_api *host;
+    ph_context *ctx;
+    int64_t session_gap_ms;
+    int64_t allowed_lateness_ms;
+    lexicon lexicon;
+    conversation_table conversations;
+    deadline_heap deadlines;
+    bool seen_time;
+    int64_t latest_event_ms; /* the largest event time of a valid record */
+} chat_analytics;
+
+static int64_t watermark(const chat_analytics *self)
+{
+    return self->seen_time ? self->latest_event_ms - self->allowed_lateness_ms : INT64_MIN;
+}
+
+/* Emit a conversation's report keyed by its id. origin: the record that
+ * caused it, or NULL in flush. */
+static ph_status emit_report(chat_analytics *self, const ph_record *origin,
+                             const conversation *conv, int64_t end_ms, int final)
+{
+    json_t *report = conversation_report(conv, &self->lexicon, self->host, end_ms, final);
+    int result;
+
+    if (report == NULL) {
+        self->host->log(self->ctx, PH_LOG_ERROR, "out of memory building a conversation report");
+        return PH_FATAL;
+    }
+    result = self->host->emit_json(self->ctx, origin, conv->id, report);
+    json_decref(report);
+    if (result != 0) {
+        self->host->log(self->ctx, PH_LOG_ERROR, "the host could not take a record (out of memory)");
+        return PH_FATAL;
+    }
+    return PH_OK;
+}
+
+/* Emit an open conversation as final and keep only what the late rule needs. */
+static ph_status end_conversation(chat_analytics *self, const ph_record *origin,
+                                  conversation *conv, int64_t end_ms)
+{
+    ph_status status = emit_report(self, origin, conv, end_ms, 1);
+
+    if (status != PH_OK)
+        return status;
+    conversation_end(conv, end_ms);
+    conv->deadline = end_ms + 2 * self->session_gap_ms;
+    deadline_heap_update(&self->deadlines, conv);
+    return PH_OK;
+}
+
+/* The watermark moved: end the conversations it passed, in deadline order
+ * (then by id), and forget the ended ones it no longer needs. */
+static ph_status expire(chat_analytics *self, const ph_record *origin)
+{
+    int64_t now = watermark(self);
+    conversation *first;
+
+    while ((first = deadline_heap_first(&self->deadlines)) != NULL && first->deadline <= now) {
+        if (!first->ended) {
+            ph_status status = end_conversation(self, origin, first,
+                                                conversation_last_message_ms(first));
+
+            if (status != PH_OK)
+                return status;
+            continue;
+        }
+        deadline_heap_remove(&self->deadlines, first);
+        conversation_table_remove(&self->conversations, first);
+        conversation_free(first);
+    }
+    return PH_OK;
+}
+
+/* Fold the message's words into the conversation's sentiment and topics. */
+static void scan_text(const chat_analytics *self, conversation *conv,
+                      const chat_record *in)
+{
+    char word[WORD_MAX_BYTES];
+    word_scanner scanner;
+    size_t length;
+
+    word_scanner_init(&scanner, in->text, in->text_len);
+    while ((length = word_scanner_next(&scanner, word)) > 0) {
+        const lexicon_word *found = lexicon_find(&self->lexicon, word, length);
+
+        if (found == NULL)
+            continue;
+        conv->topics |= found->topics;
+        if (in->sender != SENDER_CUSTOMER)
+            continue;
+        if (found->polarity == POLARITY_POSITIVE)
+            conv->positive_words++;
+        else if (found->polarity == POLARITY_NEGATIVE)
+            conv->negative_words++;
+    }
+}
+
+static int add_message(chat_analytics *self, conversation *conv, const chat_record *in)
+{
+    if (conversation_add_message(conv, in->ts_ms, in->sender) != 0)
+        return -1;
+    if (in->sender == SENDER_AGENT &&
+        conversation_add_agent(conv, in->agent_id, in->agent_id_len) != 0)
+        return -1;
+    scan_text(self, conv, in);
+    conv->deadline = conversation_last_message_ms(conv) + self->session_gap_ms;
+    deadline_heap_update(&self->deadlines, conv);
+    return 0;
+}
+
+/* A new open conversation in the table and the heap, or NULL. */
+static conversation *open_conversation(chat_analytics *self, const chat_record *in,
+                                       uint64_t hash)
+{
+    conversation *created = conversation_create(in->conversation_id, in->conversation_id_len,
+                                                hash);
+
+    if (created == NULL)
+        return NULL;
+    created->deadline = in->ts_ms + self->session_gap_ms;
+    if (conversation_table_insert(&self->conversations, created) != 0) {
+        conversation_free(created);
+        return NULL;
+    }
+    if (deadline_heap_push(&self->deadlines, created) != 0) {
+        conversation_table_remove(&self->conversations, created);
+        conversation_free(created);
+        return NULL;
+    }
+    return created;
+}
+
+static bool is_late(const chat_analytics *self, const conversation *ended, int64_t ts_ms)
+{
+    return (ended != NULL && ts_ms < ended->end_ms + self->session_gap_ms) ||
+           ts_ms + self->session_gap_ms <= watermark(self);
+}
+
+static ph_status out_of_memory(chat_analytics *self)
+{
+    self->host->log(self->ctx, PH_LOG_ERROR, "out of memory holding a conversation");
+    return PH_FATAL;
+}
+
+/* Apply one valid record to its conversation. */
+static ph_status apply(chat_analytics *self, const ph_record *record, const chat_record *in)
+{
+    uint64_t hash = fnv_hash(in->conversation_id, in->conversation_id_len);
+    conversation *found = conversation_table_find(&self->conversations, in->conversation_id,
+                                                  in->conversation_id_len, hash);
+
+    if (found != NULL && !found->ended) {
+        if (in->is_close) {
+            found->closed = 1;
+            found->close_ms = in->ts_ms;
+            return end_conversation(self, record, found, in->ts_ms);
+        }
+        return add_message(self, found, in) == 0 ? PH_OK : out_of_memory(self);
+    }
+
+    if (is_late(self, found, in->ts_ms)) {
+        self->host->reject(self->ctx, record, "late event");
+        return PH_OK;
+    }
+    if (in->is_close) {
+        self->host->reject(self->ctx, record, "field 'event' closes a conversation with no messages");
+        return PH_OK;
+    }
+    if (found != NULL) {
+        conversation_restart(found);
+    } else if ((found = open_conversation(self, in, hash)) == NULL) {
+        return out_of_memory(self);
+    }
+    found->first_offset = record->offset;
+    return add_message(self, found, in) == 0 ? PH_OK : out_of_memory(self);
+}
+
+static ph_status chat_process(void *instance, const ph_record *records, size_t count)
+{
+    chat_analytics *self = instance;
+    const ph_host_api *host = self->host;
+
+    for (size_t i = 0; i < count; i++) {
+        const ph_record *record = &records[i];
+        const char *error = NULL;
+        json_t *value = host->record_json(self->ctx, record, &error);
+        const char *reason;
+        chat_record in;
+        ph_status status;
+
+        if (value == NULL) {
+            host->reject(self->ctx, record, "value is not JSON: %s",
+                         error != NULL ? error : "no value");
+            continue;
+        }
+        reason = chat_record_read(host, value, &in);
+        if (reason != NULL) {
+            host->reject(self->ctx, record, "%s", reason);
+            continue;
+        }
+        /* Every valid record moves the watermark, a late one included;
+         * conversations it passes end before the record is applied, so a
+         * message after a silence of session_gap starts afresh. */
+        if (!self->seen_time || in.ts_ms > self->latest_event_ms) {
+            self->seen_time = true;
+            self->latest_event_ms = in.ts_ms;
+            if ((status = expire(self, record)) != PH_OK)
+                return status;
+        }
+        if ((status = apply(self, record, &in)) != PH_OK)
+            return status;
+    }
+    return PH_OK;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp((*(conversation *const *)a)->id, (*(conversation *const *)b)->id);
+}
+
+/* Emit every open conversation, by id, as not final. */
+static ph_status emit_open(chat_analytics *self)
+{
+    conversation_table *table = &self->conversations;
+    conversation **open = malloc((table->count + 1) * sizeof(*open));
+    size_t open_count = 0;
+    ph_status status = PH_OK;
+
+    if (open == NULL)
+        return out_of_memory(self);
+    for (size_t i = 0; i <= table->mask; i++) {
+        if (table->slots[i] != NULL && !table->slots[i]->ended)
+            open[open_count++] = table->slots[i];
+    }
+    qsort(open, open_count, sizeof(*open), compare_ids);
+    for (size_t i = 0; i < open_count && status == PH_OK; i++)
+        status = emit_report(self, NULL, open[i], conversation_last_message_ms(open[i]), 0);
+    free(open);
+    return status;
+}
+
+static ph_status chat_flush(void *instance, ph_flush_mode mode, int64_t *retain_offset)
+{
+    chat_analytics *self = instance;
+    const conversation_table *table = &self->conversations;
+    int64_t oldest = PH_OFFSET_NONE;
+
+    /* Conversations end as records arrive: a checkpoint has nothing to
+     * emit. The final flush shows the open ones as they stand. */
+    if (mode == PH_FLUSH_FINAL) {
+        ph_status status = emit_open(self);
+
+        if (status != PH_OK)
+            return status;
+    }
+    for (size_t i = 0; i <= table->mask; i++) {
+        const conversation *held = table->slots[i];
+
+        if (held != NULL && !held->ended &&
+            (oldest == PH_OFFSET_NONE || held->first_offset < oldest))
+            oldest = held->first_offset;
+    }
+    *retain_offset = oldest;
+    return PH_OK;
+}
+
+static void chat_destroy(void *instance)
+{
+    chat_analytics *self = instance;
+
+    if (self == NULL)
+        return;
+    conversation_table_free(&self->conversations);
+    deadline_heap_free(&self->deadlines);
+    lexicon_free(&self->lexicon);
+    free(self);
+}
+
+/* A duration field in [minimum, MAX_DURATION_MS]. */
+static int read_duration(const json_t *config, const char *name, int64_t minimum,
+                         int64_t *ms, char *err, size_t err_size)
+{
+    const json_t *value = json_object_get(config, name);
+
+    if (!json_is_integer(value) || json_integer_value(value) < minimum ||
+        json_integer_value(value) > MAX_DURATION_MS) {
+        snprintf(err, err_size, "%s: expected a duration from %s to 365d", name,
+                 minimum == 0 ? "0s" : "1ms");
+        return -1;
+    }
+    *ms = json_integer_value(value);
+    return 0;
+}
+
+static int chat_init(const ph_host_api *host, ph_context *ctx, const json_t *config,
+                     void **instance, char *err, size_t err_size)
+{
+    chat_analytics *self = calloc(1, sizeof(*self));
+
+    *instance = self;
+    if (self == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    self->host = host;
+    self->ctx = ctx;
+    if (read_duration(config, "session_gap", 1, &self->session_gap_ms, err, err_size) != 0 ||
+        read_duration(config, "allowed_lateness", 0, &self->allowed_lateness_ms, err,
+                      err_size) != 0)
+        return -1;
+    if (lexicon_build(&self->lexicon, json_object_get(config, "lexicon"),
+                      json_object_get(config, "topics"), err, err_size) != 0)
+        return -1;
+    if (conversation_table_init(&self->conversations) != 0) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Everyday English support vocabulary. No stemming: inflections are listed. */
+#define DEFAULT_LEXICON                                                                   \
+    "{positive: [thanks, thank, thx, great, perfect, awesome, love, helpful, resolved,"   \
+    " solved, excellent, happy, amazing, wonderful, fantastic, appreciate, appreciated,"  \
+    " glad, quick, brilliant],"                                                           \
+    " negative: [angry, terrible, broken, worst, useless, disappointed, disappointing,"   \
+    " slow, cancel, awful, horrible, bad, annoyed, frustrated, frustrating,"              \
+    " unacceptable, ridiculous, hate, poor, crash, crashing]}"
+
+#define DEFAULT_TOPICS                                                                    \
+    "{billing: [invoice, invoices, charge, charged, charges, refund, refunds, billing,"   \
+    " payment, payments, bill],"                                                          \
+    " shipping: [delivery, delivered, shipping, shipped, tracking, package, parcel,"      \
+    " courier, carrier],"                                                                 \
+    " account: [login, password, account, reset, locked, username, signin]}"
+
+static const ph_config_field chat_fields[] = {
+    {.name = "session_gap", .type = PH_CONFIG_DURATION, .default_value = "30m",
+     .description = "a conversation without a close event ends this long after its last "
+                    "message, in event time"},
+    {.name = "allowed_lateness", .type = PH_CONFIG_DURATION, .default_value = "10s",
+     .description = "the watermark trails the latest event time seen by this much"},
+    {.name = "lexicon", .type = PH_CONFIG_MAP, .default_value = DEFAULT_LEXICON,
+     .description = "sentiment words: {positive: [words], negative: [words]}"},
+    {.name = "topics", .type = PH_CONFIG_MAP, .default_value = DEFAULT_TOPICS,
+     .description = "topic name to keywords; a conversation has a topic when any message "
+                    "holds one of its keywords"},
+};
+
+static const ph_descriptor chat_descriptor = {
+    PH_DESCRIPTOR_HEADER,
+    .kind = PH_KIND_PROCESSOR,
+    .name = "chat_analytics",
+    .version = "1.0.0",
+    .description = "one summary per support conversation: response times, sentiment, topics",
+    .config_fields = chat_fields,
+    .config_field_count = sizeof(chat_fields) / sizeof(chat_fields[0]),
+    .init = chat_init,
+    .process = chat_process,
+    .flush = chat_flush,
+    .destroy = chat_destroy,
+};
+
+const ph_descriptor *ph_plugin_descriptor(void)
+{
+    return &chat_descriptor;
+}
