@@ -144,14 +144,20 @@ static void scan_text(const chat_analytics *self, conversation *conv,
 
 static int add_message(chat_analytics *self, conversation *conv, const chat_record *in)
 {
+    int64_t deadline;
+
     if (conversation_add_message(conv, in->ts_ms, in->sender) != 0)
         return -1;
     if (in->sender == SENDER_AGENT &&
         conversation_add_agent(conv, in->agent_id, in->agent_id_len) != 0)
         return -1;
     scan_text(self, conv, in);
-    conv->deadline = conversation_last_message_ms(conv) + self->session_gap_ms;
-    deadline_heap_update(&self->deadlines, conv);
+    /* A message older than the last one leaves the deadline as it is. */
+    deadline = conversation_last_message_ms(conv) + self->session_gap_ms;
+    if (deadline != conv->deadline) {
+        conv->deadline = deadline;
+        deadline_heap_update(&self->deadlines, conv);
+    }
     return 0;
 }
 
@@ -197,11 +203,8 @@ static ph_status apply(chat_analytics *self, const ph_record *record, const chat
                                                   in->conversation_id_len, hash);
 
     if (found != NULL && !found->ended) {
-        if (in->is_close) {
-            found->closed = 1;
-            found->close_ms = in->ts_ms;
+        if (in->is_close)
             return end_conversation(self, record, found, in->ts_ms);
-        }
         return add_message(self, found, in) == 0 ? PH_OK : out_of_memory(self);
     }
 
@@ -210,7 +213,8 @@ static ph_status apply(chat_analytics *self, const ph_record *record, const chat
         return PH_OK;
     }
     if (in->is_close) {
-        self->host->reject(self->ctx, record, "field 'event' closes a conversation with no messages");
+        self->host->reject(self->ctx, record,
+                           "field 'event' closes a conversation with no messages");
         return PH_OK;
     }
     if (found != NULL) {
@@ -219,7 +223,14 @@ static ph_status apply(chat_analytics *self, const ph_record *record, const chat
         return out_of_memory(self);
     }
     found->first_offset = record->offset;
-    return add_message(self, found, in) == 0 ? PH_OK : out_of_memory(self);
+    if (add_message(self, found, in) != 0) {
+        /* An open conversation always has a message: drop the empty one. */
+        deadline_heap_remove(&self->deadlines, found);
+        conversation_table_remove(&self->conversations, found);
+        conversation_free(found);
+        return out_of_memory(self);
+    }
+    return PH_OK;
 }
 
 static ph_status chat_process(void *instance, const ph_record *records, size_t count)

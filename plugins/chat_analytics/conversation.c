@@ -47,8 +47,6 @@ void conversation_restart(conversation *conv)
 {
     release_state(conv);
     conv->ended = 0;
-    conv->closed = 0;
-    conv->close_ms = 0;
     conv->end_ms = 0;
     conv->first_offset = 0;
 }

@@ -33,9 +33,7 @@ typedef struct conversation {
     size_t heap_index; /* position in the deadline heap */
 
     int64_t first_offset; /* source offset of its first record */
-    int closed;           /* a close event ended it */
-    int64_t close_ms;
-    int64_t end_ms; /* ended: the close time, else the last message's */
+    int64_t end_ms;       /* ended: the close time, else the last message's */
 
     chat_message *messages; /* sorted by ts_ms; equal times keep arrival order */
     size_t message_count;

@@ -18,8 +18,7 @@
 #include <stdbool.h>
 
 typedef struct response_times {
-    bool first_answered;
-    int64_t first_ms;
+    int64_t first_ms; /* when answered > 0 */
     size_t answered;
     double total_ms; /* exact below 2^53 ms: far beyond any real total */
 } response_times;
@@ -48,10 +47,8 @@ static response_times measure_responses(const conversation *conv)
             if (!starts_turn(messages, turn))
                 continue;
             response_ms = messages[i].ts_ms - messages[turn].ts_ms;
-            if (times.answered == 0) {
-                times.first_answered = true;
+            if (times.answered == 0)
                 times.first_ms = response_ms;
-            }
             times.answered++;
             times.total_ms += (double)response_ms;
         }
@@ -124,7 +121,7 @@ json_t *conversation_report(const conversation *conv, const lexicon *lex,
         counts[conv->messages[i].sender]++;
     host->format_time(started_ms, started, sizeof(started));
     host->format_time(end_ms, ended, sizeof(ended));
-    first_response = times.first_answered ? seconds(times.first_ms) : json_null();
+    first_response = times.answered > 0 ? seconds(times.first_ms) : json_null();
     average_response = times.answered > 0
                            ? seconds(llround(times.total_ms / (double)times.answered))
                            : json_null();

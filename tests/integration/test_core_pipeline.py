@@ -78,6 +78,14 @@ class CorePipelineTest(unittest.TestCase):
         written = harness.read_lines(self.out)
         self.assertEqual(sorted(written), expected_views(events))
         self.assertEqual(len(written), 600)
+        # A user's records share a partition, so they come out in the order
+        # they went in.
+        ids_by_user = {}
+        for line in written:
+            event = json.loads(line)
+            ids_by_user.setdefault(event["userid"], []).append(event["id"])
+        for user, ids in ids_by_user.items():
+            self.assertEqual(ids, sorted(ids), user)
 
         # The same records reached the Kafka sink, keyed as they came in
         # (json_filter passes records on unchanged).
