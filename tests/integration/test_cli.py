@@ -123,11 +123,34 @@ class CliTest(unittest.TestCase):
             harness.kcat_produce(broker.bootstrap, "events", ['{"n":1}', '{"n":2}', '{"n":3}'])
             path = self.write(pipeline_text(plugin="process_fatal", config="{}",
                                             brokers=broker.bootstrap))
-            result = harness.run_pipehost("run", path, "--exit-at-end", timeout=60)
+            result = harness.run_pipehost("run", path, "--exit-at-end", timeout=60, cwd=self.dir)
             self.assertEqual(result.returncode, 1, result.stderr)
             self.assertIn("process returned FATAL", result.stderr)
             offsets = harness.committed_offsets(broker.bootstrap, "cli-test", "events", 1)
             self.assertLess(offsets[0], 1)
+        finally:
+            self.assertEqual(broker.stop(), 0)
+
+    def test_a_refused_kafka_write_exits_1_and_commits_nothing(self):
+        """The Kafka sink cannot take a record (larger than the producer's
+        message.max.bytes): the task stops, exit 1, nothing committed."""
+        broker = harness.Broker("events:1")
+        try:
+            big = '{"action":"view","pad":"%s"}' % ("x" * 3000)
+            harness.kcat_produce(broker.bootstrap, "events", ['{"action":"view"}', big])
+            text = pipeline_text(brokers=broker.bootstrap).replace(
+                "  properties: {session.timeout.ms: 6000, heartbeat.interval.ms: 500}",
+                "  properties: {session.timeout.ms: 6000, heartbeat.interval.ms: 500}\n"
+                "  producer_properties: {message.max.bytes: 2000}")
+            text += "  - {type: kafka, topic: small-records}\n"
+            path = self.write(text)
+            result = harness.run_pipehost("run", path, "--exit-at-end", timeout=60, cwd=self.dir)
+            self.assertEqual(result.returncode, 1, result.stderr)
+            self.assertIn("cannot produce to small-records: Broker: Message size too large",
+                          result.stderr)
+            self.assertIn("a sink failed to write", result.stderr)
+            offsets = harness.committed_offsets(broker.bootstrap, "cli-test", "events", 1)
+            self.assertLess(offsets[0], 0)
         finally:
             self.assertEqual(broker.stop(), 0)
 
