@@ -14,6 +14,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"demo", demo_command, "run a use case end to end against the embedded broker"},
     {"run", run_command, "run a pipeline file"},
     {"validate", validate_command, "check a pipeline file, its plugins and their configs"},
     {"plugins", plugins_command, "list the plugins found, or describe one's config"},

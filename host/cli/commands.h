@@ -12,5 +12,6 @@ int run_command(int argc, char **argv);
 int validate_command(int argc, char **argv);
 int broker_command(int argc, char **argv);
 int test_plugin_command(int argc, char **argv);
+int demo_command(int argc, char **argv);
 
 #endif

@@ -866,5 +866,13 @@ done:
              (long long)e.records_rejected, (long long)atomic_load(&e.dead_lettered), seconds,
              seconds > 0 ? records_in / seconds : 0.0,
              exit_code == PIPELINE_EXIT_OK ? "" : "; failed");
+    if (options->stats)
+        *options->stats = (pipeline_stats){
+            .records_in = records_in,
+            .records_out = atomic_load(&e.records_out),
+            .records_rejected = e.records_rejected,
+            .dead_lettered = atomic_load(&e.dead_lettered),
+            .seconds = seconds,
+        };
     return exit_code;
 }

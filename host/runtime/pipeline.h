@@ -15,10 +15,20 @@
 #include "config/pipeline_config.h"
 #include "runtime/pipeline_plan.h"
 
+/* What a run did, for a caller that reports it. */
+typedef struct pipeline_stats {
+    long long records_in;
+    long long records_out; /* to the sinks */
+    long long records_rejected;
+    long long dead_lettered;
+    double seconds; /* from the first record to the last one done */
+} pipeline_stats;
+
 typedef struct pipeline_run_options {
     /* Stop once every assigned partition has been consumed up to the end
      * it had when it was assigned. */
     int exit_at_end;
+    pipeline_stats *stats; /* filled at the end when not NULL */
 } pipeline_run_options;
 
 /* Exit codes of a run. */

@@ -110,6 +110,32 @@ static void test_long_keys(void **state)
     ph_key_table_free(&table);
 }
 
+static void test_clear_and_refill(void **state)
+{
+    ph_key_table table;
+    char text[32];
+
+    assert_int_equal(ph_key_table_init(&table, sizeof(int)), 0);
+    for (int round = 0; round < 3; round++) {
+        /* Numbers start again from 0; values are zeroed again. */
+        for (int i = 0; i < 5000; i++) {
+            int length = snprintf(text, sizeof(text), "r%d-%d", round, i);
+            int64_t number = ph_key_table_add(&table, text, (size_t)length, NULL);
+
+            assert_int_equal(number, i);
+            assert_int_equal(*(int *)ph_key_table_value(&table, (size_t)number), 0);
+            *(int *)ph_key_table_value(&table, (size_t)number) = round + 1;
+        }
+        assert_int_equal(ph_key_table_count(&table), 5000);
+        if (round > 0)
+            assert_int_equal(ph_key_table_find(&table, "r0-1", 4), -1);
+        ph_key_table_clear(&table);
+        assert_int_equal(ph_key_table_count(&table), 0);
+        assert_int_equal(ph_key_table_find(&table, "r0-1", 4), -1);
+    }
+    ph_key_table_free(&table);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -117,6 +143,7 @@ int main(void)
         cmocka_unit_test(test_keys_are_bytes),
         cmocka_unit_test(test_growth_keeps_numbers_and_values),
         cmocka_unit_test(test_long_keys),
+        cmocka_unit_test(test_clear_and_refill),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

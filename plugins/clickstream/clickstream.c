@@ -4,7 +4,7 @@
  * ratings.
  *
  * One instance serves one partition. A window is emitted once, with
- * "final": true, when the partition's watermark passes its end; a record
+ * "final": true, when the partition's watermark reaches its end; a record
  * for a window already emitted is rejected as late. The final flush emits
  * the windows still open with "final": false, and every flush reports the
  * oldest offset those windows hold, so that a restart rebuilds them by
@@ -224,7 +224,7 @@ static int emit_window(clickstream *self, const ph_open_window *open, const ph_r
     return 0;
 }
 
-/* Emit as final, and drop, every window the watermark has passed. */
+/* Emit as final, and drop, every window the watermark has closed. */
 static int close_windows(clickstream *self, const ph_record *origin)
 {
     ph_open_window *open;

@@ -80,7 +80,7 @@ extern "C" {
     {.name = "allowed_lateness", .type = PH_CONFIG_DURATION,                                  \
      .default_value = (default_lateness),                                                     \
      .description = "how far behind the newest event time a record may be; a window "        \
-                    "closes when the newest event time minus this passes its end"}
+                    "closes once the newest event time minus this reaches its end"}
 
 /* ---- the clock: alignment and watermark ------------------------------------ */
 
