@@ -21,15 +21,19 @@
 static const char test_plugin_usage[] =
     "usage: pipehost test-plugin NAME|PATH.so --input IN.jsonl [--config CFG.yaml]\n"
     "                            [--expect OUT.jsonl [--write-expect]]\n"
-    "                            [--partition P] [--checkpoint-every N]\n"
+    "                            [--partition P] [--checkpoint-every N [--crash-after M]]\n"
     "\n"
     "Run one plugin against a fake host. Each line of IN.jsonl is a record value\n"
     "(offsets 0, 1, 2... of partition P, no key). CFG.yaml is the stage's config\n"
     "mapping, checked against the plugin's schema. A checkpoint flush follows\n"
-    "every N records, a final flush the input. Output, one JSON line each:\n"
+    "every N records, a final flush the input. --crash-after M drops the\n"
+    "instance after M records with no flush and resumes a new one from the\n"
+    "last commit point with the checkpoint committed there, as after a crash\n"
+    "and restart. Output, one JSON line each:\n"
     "  {\"emit\": VALUE, \"key\": KEY|null, \"offset\": N}\n"
     "  {\"reject\": REASON, \"offset\": N}\n"
     "  {\"flush\": \"checkpoint\"|\"final\", \"retain_offset\": N|null}\n"
+    "  {\"restart\": OFFSET, \"checkpoint\": TEXT|null}\n"
     "With --expect, compare (as JSON, key order aside) and exit 0 when equal,\n"
     "1 with the differences; --write-expect writes the output there instead.\n"
     "Exit 2 on bad arguments, a plugin that fails to load, or a bad config.\n";
@@ -170,40 +174,103 @@ static json_t *load_config(const char *path, const loaded_plugin *plugin)
     return config;
 }
 
-static int run_plugin(const loaded_plugin *plugin, json_t *config, char **values, size_t count,
-                      int32_t partition, size_t checkpoint_every, run_log *log)
+/* What the fake host knows of one run of the input. */
+typedef struct test_run {
+    const loaded_plugin *plugin;
+    json_t *config;
+    char **values;
+    size_t count;
+    int32_t partition;
+    size_t checkpoint_every; /* 0: no checkpoint flushes */
+    size_t crash_after;      /* 0: no crash */
+    run_log *log;
+    task_env env;
+    int64_t committed;  /* the last commit point, as the host would commit */
+    char *checkpoints;  /* committed with it */
+} test_run;
+
+static task *start_task(test_run *run, char *err, size_t err_size)
 {
-    task_env env = {.opaque = log, .on_error = ON_ERROR_DEAD_LETTER,
-                    .deliver = log_output, .dead_letter = log_reject};
-    stage_plan plan = {.name = plugin->name, .plugin = plugin->descriptor, .config = config};
-    int sink = plugin->descriptor->kind == PH_KIND_SINK;
+    stage_plan plan = {.name = run->plugin->name, .plugin = run->plugin->descriptor,
+                       .config = run->config};
+    int sink = run->plugin->descriptor->kind == PH_KIND_SINK;
+    task *t = task_create("test", run->partition, sink ? NULL : &plan, sink ? 0 : 1,
+                          sink ? &plan : NULL, sink ? 1 : 0, run->checkpoints, &run->env, err,
+                          err_size);
+    if (t)
+        offset_tracker_init(&t->offsets, run->committed);
+    return t;
+}
+
+/* Flush as the host does at a commit point, and commit as it would. */
+static void checkpoint(test_run *run, task *t)
+{
+    int64_t retain;
+    if (task_flush(t, PH_FLUSH_CHECKPOINT, &retain) != 0)
+        return;
+    log_flush(run->log, PH_FLUSH_CHECKPOINT, retain);
+    int64_t point = offset_tracker_commit_point(&t->offsets, retain);
+    if (point == OFFSET_UNSET)
+        return;
+    offset_tracker_committed(&t->offsets, point);
+    run->committed = point;
+    free(run->checkpoints);
+    run->checkpoints = task_checkpoint(t);
+}
+
+/* Feed records [from, to) in batches, with checkpoints between them. */
+static void feed(test_run *run, task *t, size_t from, size_t to)
+{
+    record_batch batch;
+    record_batch_init(&batch);
+    size_t step = run->checkpoint_every ? run->checkpoint_every : 1000;
+    for (size_t at = from; at < to && !t->failed; at += step) {
+        record_batch_reset(&batch);
+        for (size_t i = at; i < to && i < at + step; i++) {
+            ph_record r = {.value = run->values[i], .value_len = strlen(run->values[i]),
+                           .topic = "test", .partition = run->partition, .offset = (int64_t)i,
+                           .timestamp_ms = -1};
+            record_batch_add_borrowed(&batch, &r);
+        }
+        task_process(t, &batch);
+        if (run->checkpoint_every && !t->failed)
+            checkpoint(run, t);
+    }
+    record_batch_free(&batch);
+}
+
+static int run_plugin(test_run *run)
+{
     char err[1024];
-    task *t = task_create("test", partition, sink ? NULL : &plan, sink ? 0 : 1, sink ? &plan : NULL,
-                          sink ? 1 : 0, &env, err, sizeof(err));
+    run->env = (task_env){.opaque = run->log, .on_error = ON_ERROR_DEAD_LETTER,
+                          .deliver = log_output, .dead_letter = log_reject};
+    run->committed = OFFSET_UNSET;
+    task *t = start_task(run, err, sizeof(err));
     if (!t) {
         fprintf(stderr, "pipehost test-plugin: %s\n", err);
         return EXIT_USAGE;
     }
-    record_batch batch;
-    record_batch_init(&batch);
-    size_t step = checkpoint_every ? checkpoint_every : 1000;
-    int64_t retain;
-    for (size_t at = 0; at < count && !t->failed; at += step) {
-        record_batch_reset(&batch);
-        for (size_t i = at; i < count && i < at + step; i++) {
-            ph_record r = {.value = values[i], .value_len = strlen(values[i]), .topic = "test",
-                           .partition = partition, .offset = (int64_t)i, .timestamp_ms = -1};
-            record_batch_add_borrowed(&batch, &r);
+    size_t crash_at = run->crash_after && run->crash_after < run->count ? run->crash_after
+                                                                         : run->count;
+    feed(run, t, 0, crash_at);
+    if (crash_at < run->count && !t->failed) {
+        /* A crash: no final flush; a new instance resumes from the last
+         * commit with the checkpoint committed there. */
+        task_destroy(t);
+        size_t resume = run->committed >= 0 ? (size_t)run->committed : 0;
+        json_array_append_new(run->log->lines,
+                              json_pack("{s:I, s:o}", "restart", (json_int_t)resume, "checkpoint",
+                                        run->checkpoints ? json_string(run->checkpoints)
+                                                         : json_null()));
+        if (!(t = start_task(run, err, sizeof(err)))) {
+            fprintf(stderr, "pipehost test-plugin: after the restart: %s\n", err);
+            return 1;
         }
-        task_process(t, &batch);
-        if (checkpoint_every && !t->failed) {
-            task_flush(t, PH_FLUSH_CHECKPOINT, &retain);
-            log_flush(log, PH_FLUSH_CHECKPOINT, retain);
-        }
+        feed(run, t, resume, run->count);
     }
+    int64_t retain;
     if (!t->failed && task_flush(t, PH_FLUSH_FINAL, &retain) == 0)
-        log_flush(log, PH_FLUSH_FINAL, retain);
-    record_batch_free(&batch);
+        log_flush(run->log, PH_FLUSH_FINAL, retain);
     int failed = t->failed;
     if (failed)
         fprintf(stderr, "pipehost test-plugin: %s\n", t->failure);
@@ -279,12 +346,13 @@ int test_plugin_command(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"partition", required_argument, NULL, 'p'},
         {"checkpoint-every", required_argument, NULL, 'n'},
+        {"crash-after", required_argument, NULL, 'x'},
         {"write-expect", no_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *input = NULL, *expect = NULL, *config_path = NULL;
-    size_t partition = 0, checkpoint_every = 0;
+    size_t partition = 0, checkpoint_every = 0, crash_after = 0;
     int write_expect = 0, opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -305,6 +373,12 @@ int test_plugin_command(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case 'x':
+            if (parse_size(optarg, &crash_after) != 0 || crash_after == 0) {
+                fprintf(stderr, "pipehost test-plugin: --crash-after: '%s' is not a positive number\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
             fputs(test_plugin_usage, stdout);
             return 0;
@@ -313,7 +387,8 @@ int test_plugin_command(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1 || !input || (write_expect && !expect)) {
+    if (optind != argc - 1 || !input || (write_expect && !expect) ||
+        (crash_after && !checkpoint_every)) {
         fputs(test_plugin_usage, stderr);
         return EXIT_USAGE;
     }
@@ -327,7 +402,11 @@ int test_plugin_command(int argc, char **argv)
     json_t *config = load_config(config_path, plugin);
     if (!config || !(values = read_lines(input, &count)))
         goto done;
-    rc = run_plugin(plugin, config, values, count, (int32_t)partition, checkpoint_every, &log);
+    test_run run = {.plugin = plugin, .config = config, .values = values, .count = count,
+                    .partition = (int32_t)partition, .checkpoint_every = checkpoint_every,
+                    .crash_after = crash_after, .log = &log};
+    rc = run_plugin(&run);
+    free(run.checkpoints);
     if (rc == EXIT_USAGE)
         goto done;
     if (expect && write_expect) {

@@ -147,14 +147,16 @@ static int engine_stopping(void *opaque)
 
 static void slot_run(work_item *item);
 
-static partition_slot *slot_create(engine *e, const char *topic, int32_t partition)
+static partition_slot *slot_create(engine *e, const char *topic, int32_t partition,
+                                   const char *checkpoints)
 {
     partition_slot *slot = calloc(1, sizeof(*slot));
     if (!slot)
         return NULL;
     char err[1024];
     slot->task = task_create(topic, partition, e->plan->processors, e->plan->processor_count,
-                             e->plan->sinks, e->plan->sink_count, &e->env, err, sizeof(err));
+                             e->plan->sinks, e->plan->sink_count, checkpoints, &e->env, err,
+                             sizeof(err));
     if (!slot->task) {
         log_error("pipeline", "%s[%d]: %s", topic, (int)partition, err);
         free(slot);
@@ -392,7 +394,15 @@ static int flush_and_commit(engine *e, partition_slot **slots, size_t count, ph_
         if (points[i] == OFFSET_UNSET)
             continue;
         task *t = slots[i]->task;
-        rd_kafka_topic_partition_list_add(list, t->topic, t->partition)->offset = points[i];
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_add(list, t->topic,
+                                                                          t->partition);
+        p->offset = points[i];
+        /* The list frees metadata with itself. */
+        char *checkpoints = task_checkpoint(t);
+        if (checkpoints) {
+            p->metadata = checkpoints;
+            p->metadata_size = strlen(checkpoints);
+        }
     }
     int rc = 0;
     if (list->cnt > 0) {
@@ -450,7 +460,12 @@ static void assign_partitions(engine *e, rd_kafka_topic_partition_list_t *parts)
     e->slots = slots;
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *p = &parts->elems[i];
-        partition_slot *slot = slot_create(e, p->topic, p->partition);
+        /* The stages' checkpoints were committed with the offset. */
+        char *checkpoints = NULL;
+        if (p->offset >= 0 && p->metadata && p->metadata_size > 0)
+            checkpoints = strndup(p->metadata, p->metadata_size);
+        partition_slot *slot = slot_create(e, p->topic, p->partition, checkpoints);
+        free(checkpoints);
         if (!slot) {
             engine_fail(e, "a stage could not start");
             return;
@@ -757,7 +772,7 @@ static int probe_stages(engine *e, char *err, size_t err_size)
 {
     task *probe = task_create(e->config->topics[0], -1, e->plan->processors,
                               e->plan->processor_count, e->plan->sinks, e->plan->sink_count,
-                              &e->env, err, err_size);
+                              NULL, &e->env, err, err_size);
     if (!probe)
         return -1;
     task_destroy(probe);

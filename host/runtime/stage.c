@@ -152,6 +152,21 @@ static int host_parse_duration(const char *text, int64_t *ms)
     return duration_parse(text, ms);
 }
 
+static int host_set_checkpoint(ph_context *ctx, const char *text)
+{
+    size_t len = text ? strlen(text) : 0;
+    if (len > PH_CHECKPOINT_MAX)
+        return -1;
+    memcpy(ctx->checkpoint_out, text ? text : "", len + 1);
+    ctx->has_checkpoint = text != NULL;
+    return 0;
+}
+
+static const char *host_checkpoint(ph_context *ctx)
+{
+    return ctx->checkpoint_in;
+}
+
 const ph_host_api stage_host_api = {
     .struct_size = sizeof(ph_host_api),
     .abi_major = PH_ABI_MAJOR,
@@ -165,12 +180,14 @@ const ph_host_api stage_host_api = {
     .parse_time = host_parse_time,
     .format_time = host_format_time,
     .parse_duration = host_parse_duration,
+    .set_checkpoint = host_set_checkpoint,
+    .checkpoint = host_checkpoint,
 };
 
 /* ---- the stage ------------------------------------------------------------ */
 
 int stage_init(stage *s, struct task *owner, const char *name, const ph_descriptor *plugin,
-               const json_t *config, char *err, size_t err_size)
+               const json_t *config, const char *checkpoint, char *err, size_t err_size)
 {
     memset(s, 0, sizeof(*s));
     s->name = name;
@@ -178,6 +195,7 @@ int stage_init(stage *s, struct task *owner, const char *name, const ph_descript
     s->task = owner;
     s->default_origin_offset = -1;
     s->default_origin_timestamp = -1;
+    s->checkpoint_in = checkpoint;
     record_batch_init(&s->out);
 
     char plugin_error[512] = "";
@@ -193,6 +211,7 @@ int stage_init(stage *s, struct task *owner, const char *name, const ph_descript
         return -1;
     }
     s->instance = instance;
+    s->checkpoint_in = NULL; /* borrowed: valid during init only */
     return 0;
 }
 

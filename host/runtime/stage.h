@@ -41,6 +41,10 @@ struct ph_context {
     size_t reject_count;
     size_t reject_capacity;
 
+    const char *checkpoint_in; /* restored for init (borrowed), or NULL */
+    char checkpoint_out[PH_CHECKPOINT_MAX + 1]; /* set by the last flush */
+    int has_checkpoint;
+
     int64_t records_in;
     int64_t records_out;
     int64_t records_rejected;
@@ -55,7 +59,7 @@ extern const ph_host_api stage_host_api;
 /* Create the plugin instance. Returns 0, or -1 with the plugin's message
  * in err (the half-built instance is destroyed). */
 int stage_init(stage *s, struct task *owner, const char *name, const ph_descriptor *plugin,
-               const json_t *config, char *err, size_t err_size);
+               const json_t *config, const char *checkpoint, char *err, size_t err_size);
 
 /* Destroy the instance and free what the stage holds. */
 void stage_destroy(stage *s);

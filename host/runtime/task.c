@@ -28,7 +28,7 @@ static void task_fail(task *t, int64_t stop_offset, const char *fmt, ...)
 
 task *task_create(const char *topic, int32_t partition, const stage_plan *processors,
                   size_t processor_count, const stage_plan *sinks, size_t sink_count,
-                  const task_env *env, char *err, size_t err_size)
+                  const char *checkpoints, const task_env *env, char *err, size_t err_size)
 {
     task *t = calloc(1, sizeof(*t));
     if (!t || !(t->topic = strdup(topic))) {
@@ -48,15 +48,21 @@ task *task_create(const char *topic, int32_t partition, const stage_plan *proces
         return NULL;
     }
     t->processor_count = processor_count;
+    /* A checkpoint that is not what task_checkpoint() writes is ignored:
+     * the stages then start as if nothing had been committed. */
+    json_t *restored = checkpoints ? json_loads(checkpoints, 0, NULL) : NULL;
     for (size_t i = 0; i < total; i++) {
         const stage_plan *plan = i < processor_count ? &processors[i] : &sinks[i - processor_count];
-        if (stage_init(&t->stages[i], t, plan->name, plan->plugin, plan->config, err,
+        const char *text = json_string_value(json_object_get(restored, plan->name));
+        if (stage_init(&t->stages[i], t, plan->name, plan->plugin, plan->config, text, err,
                        err_size) != 0) {
+            json_decref(restored);
             task_destroy(t);
             return NULL;
         }
         t->stage_count = i + 1;
     }
+    json_decref(restored);
     return t;
 }
 
@@ -205,4 +211,22 @@ int task_flush(task *t, ph_flush_mode mode, int64_t *retain_offset)
             return -1;
     }
     return 0;
+}
+
+char *task_checkpoint(const task *t)
+{
+    json_t *texts = NULL;
+    for (size_t i = 0; i < t->stage_count; i++) {
+        const stage *s = &t->stages[i];
+        if (!s->has_checkpoint)
+            continue;
+        if (!texts && !(texts = json_object()))
+            return NULL;
+        json_object_set_new(texts, s->name, json_string(s->checkpoint_out));
+    }
+    if (!texts)
+        return NULL;
+    char *text = json_dumps(texts, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(texts);
+    return text;
 }

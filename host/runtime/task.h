@@ -58,11 +58,13 @@ typedef struct task {
     record_batch input; /* scratch for the source batch */
 } task;
 
-/* Build the task's stages (processors then sink plugins). Returns NULL
- * with err set when a plugin's init fails. */
+/* Build the task's stages (processors then sink plugins). checkpoints,
+ * if not NULL, is what task_checkpoint() gave at the commit this task
+ * resumes from: each stage gets its own text back. Returns NULL with err
+ * set when a plugin's init fails. */
 task *task_create(const char *topic, int32_t partition, const stage_plan *processors,
                   size_t processor_count, const stage_plan *sinks, size_t sink_count,
-                  const task_env *env, char *err, size_t err_size);
+                  const char *checkpoints, const task_env *env, char *err, size_t err_size);
 
 void task_destroy(task *t);
 
@@ -74,5 +76,10 @@ int task_process(task *t, record_batch *input);
  * it), then the sink plugins. Sets *retain_offset to the smallest offset
  * any stage retains (PH_OFFSET_NONE if none). 0 or -1. */
 int task_flush(task *t, ph_flush_mode mode, int64_t *retain_offset);
+
+/* The stages' checkpoint texts from the last flush, as one string to
+ * commit with the partition's offset ({"STAGE": "TEXT", ...}), or NULL
+ * when no stage set one. Caller frees. */
+char *task_checkpoint(const task *t);
 
 #endif

@@ -5,7 +5,9 @@
  *   - checkpoint flush: keeps the open group, retains its first offset;
  *   - final flush: emits the open group with "final": false, still retains.
  * A record whose value is "reject" is rejected; "retry" makes process ask
- * for a retry once; "fatal" makes it fail.
+ * for a retry once; "fatal" makes it fail. Each flush checkpoints
+ * "last=OFFSET"; an instance that resumes from a checkpoint adds
+ * "resumed": TEXT to what it emits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@ typedef struct group_counter {
     int64_t last;
     int64_t count;
     int retried;
+    char *resumed; /* the checkpoint this instance started from, or NULL */
 } group_counter;
 
 static const ph_config_field fields[] = {
@@ -38,6 +41,13 @@ static int gc_init(const ph_host_api *host, ph_context *ctx, const json_t *confi
     g->host = host;
     g->ctx = ctx;
     g->every = json_integer_value(json_object_get(config, "every"));
+    g->last = -1;
+    const char *resumed = host->checkpoint(ctx);
+    if (resumed && !(g->resumed = strdup(resumed))) {
+        free(g);
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
     *instance = g;
     if (g->every < 1) {
         snprintf(err, err_size, "every must be at least 1");
@@ -50,6 +60,8 @@ static void emit_group(group_counter *g, int final)
 {
     json_t *out = json_pack("{s:I, s:I, s:I, s:b}", "first", (json_int_t)g->first, "last",
                             (json_int_t)g->last, "count", (json_int_t)g->count, "final", final);
+    if (g->resumed)
+        json_object_set_new(out, "resumed", json_string(g->resumed));
     char key[32];
     snprintf(key, sizeof(key), "group-%lld", (long long)g->first);
     g->host->emit_json(g->ctx, NULL, key, out);
@@ -96,10 +108,19 @@ static ph_status gc_flush(void *instance, ph_flush_mode mode, int64_t *retain_of
     if (g->count > 0 && mode == PH_FLUSH_FINAL)
         emit_group(g, 0);
     *retain_offset = g->count > 0 ? g->first : PH_OFFSET_NONE;
+    char text[32];
+    snprintf(text, sizeof(text), "last=%lld", (long long)g->last);
+    g->host->set_checkpoint(g->ctx, text);
     return PH_OK;
 }
 
-static void gc_destroy(void *instance) { free(instance); }
+static void gc_destroy(void *instance)
+{
+    group_counter *g = instance;
+    if (g)
+        free(g->resumed);
+    free(g);
+}
 
 static const ph_descriptor descriptor = {
     PH_DESCRIPTOR_HEADER,

@@ -102,7 +102,7 @@ static void add_stage(fixture *f, const char *name, loaded_plugin *p, json_t *co
 static void start(fixture *f)
 {
     char err[512];
-    f->t = task_create("events", 3, f->plans, f->plan_count, NULL, 0, &f->env, err, sizeof(err));
+    f->t = task_create("events", 3, f->plans, f->plan_count, NULL, 0, NULL, &f->env, err, sizeof(err));
     if (!f->t)
         fail_msg("%s", err);
 }
@@ -156,6 +156,47 @@ static void filter_then_group(void **state)
     assert_int_equal(f->t->stages[0].records_out, 3);
     assert_int_equal(f->t->stages[0].records_rejected, 1);
     assert_int_equal(stage_counter_value(&f->t->stages[0], "filtered"), 1);
+}
+
+static void a_checkpoint_reaches_the_next_instance(void **state)
+{
+    fixture *f = *state;
+    add_stage(f, "views", f->filter, json_pack("{s:s, s:[s]}", "field", "action", "in", "view"));
+    add_stage(f, "groups", f->counter, json_pack("{s:i}", "every", 2));
+    start(f);
+    assert_null(task_checkpoint(f->t)); /* nothing flushed yet */
+    const char *values[] = {"{\"action\":\"view\"}", "{\"action\":\"view\"}",
+                            "{\"action\":\"view\"}"};
+    assert_int_equal(feed(f, 20, values, 3), 0);
+    int64_t retain;
+    assert_int_equal(task_flush(f->t, PH_FLUSH_CHECKPOINT, &retain), 0);
+    assert_int_equal(retain, 22);
+    /* Only the stage that set a checkpoint appears, under its name. */
+    char *text = task_checkpoint(f->t);
+    assert_string_equal(text, "{\"groups\":\"last=22\"}");
+
+    char err[256];
+    task *next = task_create("events", 3, f->plans, f->plan_count, NULL, 0, text, &f->env, err,
+                             sizeof(err));
+    free(text);
+    assert_non_null(next);
+    task_destroy(f->t);
+    f->t = next;
+    assert_int_equal(feed(f, 22, values, 2), 0);
+    assert_string_equal(f->out.lines[f->out.count - 1],
+                        "23 {\"first\":22,\"last\":23,\"count\":2,\"final\":true,"
+                        "\"resumed\":\"last=22\"}");
+
+    /* Text that is not a checkpoint is ignored: the stage starts afresh. */
+    next = task_create("events", 3, f->plans, f->plan_count, NULL, 0, "not json", &f->env, err,
+                       sizeof(err));
+    assert_non_null(next);
+    task_destroy(f->t);
+    f->t = next;
+    size_t before = f->out.count;
+    assert_int_equal(feed(f, 30, values, 2), 0);
+    assert_string_equal(f->out.lines[before],
+                        "31 {\"first\":30,\"last\":31,\"count\":2,\"final\":true}");
 }
 
 static void a_retry_redelivers_the_batch_once(void **state)
@@ -223,7 +264,7 @@ static void init_failure_names_the_stage(void **state)
     fixture *f = *state;
     add_stage(f, "groups", f->counter, json_pack("{s:i}", "every", 0));
     char err[512];
-    task *t = task_create("events", 0, f->plans, f->plan_count, NULL, 0, &f->env, err,
+    task *t = task_create("events", 0, f->plans, f->plan_count, NULL, 0, NULL, &f->env, err,
                           sizeof(err));
     assert_null(t);
     assert_string_equal(err,
@@ -234,6 +275,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(filter_then_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_checkpoint_reaches_the_next_instance, setup, teardown),
         cmocka_unit_test_setup_teardown(a_retry_redelivers_the_batch_once, setup, teardown),
         cmocka_unit_test_setup_teardown(a_fatal_stage_stops_the_task_before_its_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(on_error_stop_pins_the_rejected_offset, setup, teardown),

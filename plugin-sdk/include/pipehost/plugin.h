@@ -197,7 +197,32 @@ typedef struct ph_host_api {
 
     /* "500ms", "10s", "1m", "2h", "1d", or bare milliseconds. 0 or -1. */
     int (*parse_duration)(const char *text, int64_t *ms);
+
+    /*
+     * Checkpoint text, set during flush: what the instance needs to resume
+     * beyond what replay from its retain offset rebuilds, such as its
+     * watermark and the offset after the last record it processed. The
+     * host commits it with the partition's offset (the two always belong
+     * together) and hands it to the next instance of this stage for this
+     * partition, after a restart or a rebalance, through checkpoint().
+     * At most PH_CHECKPOINT_MAX bytes of text. Returns 0, or -1 if too long.
+     *
+     * Why: replay from the retain offset rebuilds the state that was still
+     * open, but it also sees the tail of results already emitted as final
+     * (a window's late records, a conversation's last messages). Knowing
+     * its checkpointed watermark and where processing had reached, an
+     * instance recognises those records as already counted and does not
+     * emit a partial result over the complete one.
+     */
+    int (*set_checkpoint)(ph_context *ctx, const char *text);
+
+    /* The checkpoint text committed by this stage's previous instance for
+     * this partition, or NULL. Valid during init. */
+    const char *(*checkpoint)(ph_context *ctx);
 } ph_host_api;
+
+/* The longest checkpoint text a stage may set. */
+#define PH_CHECKPOINT_MAX 512
 
 /* Whether the running host provides member (an append-only table). */
 #define PH_HOST_HAS(host, member)                                  \
