@@ -51,9 +51,12 @@ task *task_create(const char *topic, int32_t partition, const stage_plan *proces
     /* A checkpoint that is not what task_checkpoint() writes is ignored:
      * the stages then start as if nothing had been committed. */
     json_t *restored = checkpoints ? json_loads(checkpoints, 0, NULL) : NULL;
+    json_t *next = json_object_get(restored, "next");
+    t->replay_until = json_is_integer(next) ? json_integer_value(next) : OFFSET_UNSET;
+    json_t *stage_texts = json_object_get(restored, "stages");
     for (size_t i = 0; i < total; i++) {
         const stage_plan *plan = i < processor_count ? &processors[i] : &sinks[i - processor_count];
-        const char *text = json_string_value(json_object_get(restored, plan->name));
+        const char *text = json_string_value(json_object_get(stage_texts, plan->name));
         if (stage_init(&t->stages[i], t, plan->name, plan->plugin, plan->config, text, err,
                        err_size) != 0) {
             json_decref(restored);
@@ -87,6 +90,8 @@ static void sleep_ms(int ms)
 /* Hand the stage's rejections of the last call to on_error. */
 static void apply_rejects(task *t, stage *s)
 {
+    if (t->replaying)
+        return; /* handled when first processed */
     for (size_t i = 0; i < s->reject_count; i++) {
         const pending_reject *r = &s->rejects[i];
         s->records_rejected++;
@@ -127,7 +132,7 @@ static ph_status process_with_retry(task *t, stage *s, record_batch *batch)
  * environment's sinks. */
 static int deliver(task *t, record_batch *batch)
 {
-    if (batch->count == 0)
+    if (batch->count == 0 || t->replaying)
         return 0;
     for (size_t i = t->processor_count; i < t->stage_count; i++) {
         stage *s = &t->stages[i];
@@ -171,26 +176,60 @@ static int run_chain(task *t, size_t from, record_batch *batch)
     return deliver(t, batch);
 }
 
+/* Run records [from, to) of input as one call. */
+static int process_range(task *t, record_batch *input, size_t from, size_t to)
+{
+    record_batch part = *input;
+    part.records += from;
+    part.meta += from;
+    part.count = to - from;
+    t->replaying = part.records[0].offset < t->replay_until;
+    if (t->replaying)
+        t->records_replayed += (int64_t)part.count;
+    /* Nothing of a call that fails is delivered: stop before all of it. */
+    t->fail_floor = part.records[0].offset;
+    int rc = run_chain(t, 0, &part);
+    t->replaying = 0;
+    if (rc != 0)
+        return -1;
+    offset_tracker_processed(&t->offsets, part.records[part.count - 1].offset + 1);
+    return 0;
+}
+
 int task_process(task *t, record_batch *input)
 {
     if (t->failed)
         return -1;
     if (input->count == 0)
         return 0;
-    int64_t next = input->records[input->count - 1].offset + 1;
-    /* Nothing of a batch that fails is delivered: stop before all of it. */
-    t->fail_floor = input->records[0].offset;
-    if (run_chain(t, 0, input) != 0)
+    /* A batch that reaches past the replay goes as two calls, so that
+     * the replayed part emits nothing and the rest emits as usual. */
+    size_t split = 0;
+    while (split < input->count && input->records[split].offset < t->replay_until)
+        split++;
+    if (split > 0 && process_range(t, input, 0, split) != 0)
         return -1;
-    offset_tracker_processed(&t->offsets, next);
+    if (split < input->count && process_range(t, input, split, input->count) != 0)
+        return -1;
     return 0;
 }
+
+static int flush_stages(task *t, ph_flush_mode mode, int64_t *retain_offset);
 
 int task_flush(task *t, ph_flush_mode mode, int64_t *retain_offset)
 {
     *retain_offset = PH_OFFSET_NONE;
     /* Output of a failed flush is lost: commit nothing further. */
     t->fail_floor = t->offsets.committed_offset >= 0 ? t->offsets.committed_offset : 0;
+    /* Mid-replay, state is behind what was already emitted: hold it back. */
+    t->replaying = t->offsets.next_offset < t->replay_until;
+    int rc = flush_stages(t, mode, retain_offset);
+    t->replaying = 0;
+    return rc;
+}
+
+static int flush_stages(task *t, ph_flush_mode mode, int64_t *retain_offset)
+{
     for (size_t i = 0; i < t->stage_count; i++) {
         stage *s = &t->stages[i];
         int64_t retain = PH_OFFSET_NONE;
@@ -215,18 +254,19 @@ int task_flush(task *t, ph_flush_mode mode, int64_t *retain_offset)
 
 char *task_checkpoint(const task *t)
 {
-    json_t *texts = NULL;
+    /* Mid-replay, processing had already reached replay_until. */
+    int64_t next = t->offsets.next_offset > t->replay_until ? t->offsets.next_offset
+                                                             : t->replay_until;
+    if (next < 0)
+        return NULL;
+    json_t *texts = json_object();
     for (size_t i = 0; i < t->stage_count; i++) {
         const stage *s = &t->stages[i];
-        if (!s->has_checkpoint)
-            continue;
-        if (!texts && !(texts = json_object()))
-            return NULL;
-        json_object_set_new(texts, s->name, json_string(s->checkpoint_out));
+        if (s->has_checkpoint)
+            json_object_set_new(texts, s->name, json_string(s->checkpoint_out));
     }
-    if (!texts)
-        return NULL;
-    char *text = json_dumps(texts, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(texts);
+    json_t *checkpoint = json_pack("{s:I, s:o}", "next", (json_int_t)next, "stages", texts);
+    char *text = checkpoint ? json_dumps(checkpoint, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(checkpoint);
     return text;
 }

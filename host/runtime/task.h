@@ -52,6 +52,13 @@ typedef struct task {
 
     offset_tracker offsets;
     int64_t fail_floor; /* where a failure in the current call stops commits */
+
+    /* Records before replay_until were processed before the commit this
+     * task resumes from, and everything they caused reached the sinks
+     * then. Replaying them rebuilds state and emits nothing. */
+    int64_t replay_until;
+    int replaying; /* the current call replays */
+    int64_t records_replayed;
     int failed;         /* a stage failed (FATAL, on_error: stop, sink error) */
     char failure[512];  /* why */
 
@@ -77,9 +84,10 @@ int task_process(task *t, record_batch *input);
  * any stage retains (PH_OFFSET_NONE if none). 0 or -1. */
 int task_flush(task *t, ph_flush_mode mode, int64_t *retain_offset);
 
-/* The stages' checkpoint texts from the last flush, as one string to
- * commit with the partition's offset ({"STAGE": "TEXT", ...}), or NULL
- * when no stage set one. Caller frees. */
+/* What to commit with the partition's offset: how far processing has
+ * reached and the stages' checkpoint texts from the last flush,
+ * {"next": OFFSET, "stages": {"STAGE": "TEXT", ...}}; NULL before anything
+ * was processed. Caller frees. */
 char *task_checkpoint(const task *t);
 
 #endif

@@ -173,7 +173,7 @@ static void a_checkpoint_reaches_the_next_instance(void **state)
     assert_int_equal(retain, 22);
     /* Only the stage that set a checkpoint appears, under its name. */
     char *text = task_checkpoint(f->t);
-    assert_string_equal(text, "{\"groups\":\"last=22\"}");
+    assert_string_equal(text, "{\"next\":23,\"stages\":{\"groups\":\"last=22\"}}");
 
     char err[256];
     task *next = task_create("events", 3, f->plans, f->plan_count, NULL, 0, text, &f->env, err,
@@ -197,6 +197,48 @@ static void a_checkpoint_reaches_the_next_instance(void **state)
     assert_int_equal(feed(f, 30, values, 2), 0);
     assert_string_equal(f->out.lines[before],
                         "31 {\"first\":30,\"last\":31,\"count\":2,\"final\":true}");
+}
+
+static void a_replay_rebuilds_state_and_emits_nothing_twice(void **state)
+{
+    fixture *f = *state;
+    add_stage(f, "groups", f->counter, json_pack("{s:i}", "every", 3));
+    char err[256];
+    /* As committed at offset 10 after processing up to offset 14. */
+    f->t = task_create("events", 3, f->plans, f->plan_count, NULL, 0,
+                       "{\"next\":15,\"stages\":{\"groups\":\"last=14\"}}", &f->env, err,
+                       sizeof(err));
+    assert_non_null(f->t);
+    /* One batch across the end of the replay: 10..14 replayed, 15..16 new. */
+    const char *values[] = {"a", "b", "c", "reject", "d", "e", "f"};
+    assert_int_equal(feed(f, 10, values, 7), 0);
+    /* 10, 11, 12 made a group during the replay: emitted before, not now;
+     * the rejection of 13 was dead-lettered before, not now. */
+    assert_int_equal(f->out.dead_count, 0);
+    assert_int_equal(f->out.count, 1);
+    assert_string_equal(f->out.lines[0], "16 {\"first\":14,\"last\":16,\"count\":3,"
+                                         "\"final\":true,\"resumed\":\"last=14\"}");
+    assert_int_equal(f->t->records_replayed, 5);
+    assert_int_equal(f->t->offsets.next_offset, 17);
+}
+
+static void a_flush_mid_replay_emits_nothing_and_keeps_the_replay_end(void **state)
+{
+    fixture *f = *state;
+    add_stage(f, "groups", f->counter, json_pack("{s:i}", "every", 5));
+    char err[256];
+    f->t = task_create("events", 3, f->plans, f->plan_count, NULL, 0,
+                       "{\"next\":40,\"stages\":{}}", &f->env, err, sizeof(err));
+    assert_non_null(f->t);
+    const char *values[] = {"a", "b"};
+    assert_int_equal(feed(f, 30, values, 2), 0);
+    int64_t retain;
+    assert_int_equal(task_flush(f->t, PH_FLUSH_FINAL, &retain), 0);
+    assert_int_equal(retain, 30);
+    assert_int_equal(f->out.count, 0); /* the open group stays unsaid */
+    char *text = task_checkpoint(f->t);
+    assert_string_equal(text, "{\"next\":40,\"stages\":{\"groups\":\"last=31\"}}");
+    free(text);
 }
 
 static void a_retry_redelivers_the_batch_once(void **state)
@@ -276,6 +318,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(filter_then_group, setup, teardown),
         cmocka_unit_test_setup_teardown(a_checkpoint_reaches_the_next_instance, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_replay_rebuilds_state_and_emits_nothing_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_flush_mid_replay_emits_nothing_and_keeps_the_replay_end, setup, teardown),
         cmocka_unit_test_setup_teardown(a_retry_redelivers_the_batch_once, setup, teardown),
         cmocka_unit_test_setup_teardown(a_fatal_stage_stops_the_task_before_its_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(on_error_stop_pins_the_rejected_offset, setup, teardown),
