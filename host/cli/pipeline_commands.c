@@ -17,7 +17,9 @@ static const char run_usage[] =
     "usage: pipehost run PIPELINE.yaml [--exit-at-end] [--log-level LEVEL] [--log-format text|json]\n"
     "\n"
     "Consume the pipeline's topics and run every record through its processors\n"
-    "to its sinks, until SIGINT or SIGTERM (a second signal exits at once).\n"
+    "to its sinks, until SIGINT or SIGTERM: then flush, commit and exit 0. A\n"
+    "second signal, or a stop that takes over 10 s, exits at once without the\n"
+    "last commit (exit 130 or 1): a restart replays from the commit before.\n"
     "\n"
     "  --exit-at-end        stop once every assigned partition is consumed up to\n"
     "                       the end it had when assigned: flush, commit, exit 0\n"
@@ -75,18 +77,37 @@ static void unload_pipeline(loaded_pipeline *p)
     pipeline_config_free(p->config);
 }
 
+/* How long a stop may take: flushing, committing and leaving the group. */
+#define STOP_DEADLINE_SECONDS 10
+
 static volatile sig_atomic_t signals_seen;
+
+static void say(const char *msg, size_t len)
+{
+    ssize_t ignored = write(STDERR_FILENO, msg, len);
+    (void)ignored;
+}
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     if (signals_seen++ > 0) {
-        static const char msg[] = "second signal: exiting at once\n";
-        ssize_t ignored = write(STDERR_FILENO, msg, sizeof(msg) - 1);
-        (void)ignored;
+        static const char msg[] = "pipehost: second signal: exiting at once, uncommitted\n";
+        say(msg, sizeof(msg) - 1);
         _exit(130);
     }
     pipeline_request_stop();
+    alarm(STOP_DEADLINE_SECONDS);
+}
+
+/* The stop took too long (a sink or the broker hangs): exit without the
+ * commit; a restart replays from the last one. */
+static void on_stop_deadline(int sig)
+{
+    (void)sig;
+    static const char msg[] = "pipehost: could not stop within 10 s: exiting uncommitted\n";
+    say(msg, sizeof(msg) - 1);
+    _exit(1);
 }
 
 static void install_signal_handlers(void)
@@ -97,6 +118,8 @@ static void install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_stop_deadline;
+    sigaction(SIGALRM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 

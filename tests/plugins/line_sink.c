@@ -2,12 +2,14 @@
  * line_sink: a test sink plugin. It appends each record's value as a line
  * "PARTITION OFFSET VALUE" to the file `path`, and fsyncs it at flush.
  * Records whose value is "reject" are rejected, to show that a sink's
- * rejections reach the dead letter like a processor's.
+ * rejections reach the dead letter like a processor's. flush_delay_ms
+ * makes every flush that long, to test shutdown deadlines.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pipehost/plugin.h"
@@ -16,10 +18,12 @@ typedef struct line_sink {
     const ph_host_api *host;
     ph_context *ctx;
     FILE *file;
+    int64_t flush_delay_ms;
 } line_sink;
 
 static const ph_config_field fields[] = {
     {"path", PH_CONFIG_STRING, NULL, 1, "file to append lines to"},
+    {"flush_delay_ms", PH_CONFIG_INT, "0", 0, "how long every flush takes"},
 };
 
 static int ls_init(const ph_host_api *host, ph_context *ctx, const json_t *config,
@@ -33,6 +37,7 @@ static int ls_init(const ph_host_api *host, ph_context *ctx, const json_t *confi
     *instance = s;
     s->host = host;
     s->ctx = ctx;
+    s->flush_delay_ms = json_integer_value(json_object_get(config, "flush_delay_ms"));
     const char *path = json_string_value(json_object_get(config, "path"));
     s->file = fopen(path, "a");
     if (!s->file) {
@@ -61,6 +66,11 @@ static ph_status ls_flush(void *instance, ph_flush_mode mode, int64_t *retain_of
 {
     line_sink *s = instance;
     *retain_offset = PH_OFFSET_NONE;
+    if (s->flush_delay_ms > 0) {
+        struct timespec pause = {.tv_sec = s->flush_delay_ms / 1000,
+                                 .tv_nsec = (s->flush_delay_ms % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+    }
     if (fflush(s->file) != 0 || fsync(fileno(s->file)) != 0)
         return PH_FATAL;
     return PH_OK;
