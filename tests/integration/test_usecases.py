@@ -4,6 +4,7 @@
 results must equal what usecase_models computes from the same input, read
 back from the topic by an outside client."""
 
+import collections
 import json
 import os
 import tempfile
@@ -96,6 +97,40 @@ class UseCaseTest(unittest.TestCase):
         self.assertEqual(len(dead), rejected)
         print(f"iot: {len(inputs)} readings, {len(expected_stats)} (device, window) rows, "
               f"{len(expected_alerts)} alerts, {rejected} rejected: all equal to the model")
+
+    def assert_conversations_equal(self, got, expected):
+        """Equal; sentiment within rounding, as the division is the plugin's own."""
+        self.assertEqual(sorted(got), sorted(expected))
+        for key, want in expected.items():
+            have = dict(got[key])
+            want = dict(want)
+            self.assertAlmostEqual(have.pop("sentiment"), want.pop("sentiment"), places=9, msg=key)
+            self.assertEqual(have, want, key)
+
+    def test_chat(self):
+        inputs, written, dead, published = self.run_use_case(
+            "chat.yaml", "chat", "chat", 60000, "conversations.jsonl", "conversations",
+            "chat-dlq")
+        expected, rejected, reasons = usecase_models.chat(
+            [(p, v) for p, _, v in inputs], session_gap_ms=30 * 60000, lateness_ms=10000)
+        got = latest_per_key(written, lambda r: r["conversation_id"])
+        self.assert_conversations_equal(got, expected)
+        self.assertEqual(len(dead), rejected)
+        # Each dead letter names the reason; the parser's message after "value is not JSON" is
+        # jansson's own.
+        got_reasons = collections.Counter(
+            dict(m.headers())["pipehost.error"].decode().split(": ")[0] for m in dead)
+        self.assertEqual(got_reasons, reasons)
+        # The Kafka sink carries the same rows, keyed by conversation_id.
+        by_key = {m.key().decode(): json.loads(m.value()) for m in
+                  sorted(published, key=lambda m: (m.partition(), m.offset()))}
+        self.assert_conversations_equal(by_key, expected)
+        finals = sum(1 for r in expected.values() if r["final"])
+        messages = sum(sum(r["messages"].values()) for r in expected.values())
+        print(f"chat: {len(inputs)} events, {len(written)} summaries, {len(expected)} "
+              f"conversations ({finals} final, {len(expected) - finals} open at the end), "
+              f"{messages} messages in the latest summaries, {rejected} rejected "
+              f"({reasons['late event']} late): all equal to the model")
 
 
 if __name__ == "__main__":

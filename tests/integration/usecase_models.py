@@ -2,6 +2,7 @@
 independently of the plugins: what each partition's records should
 produce, given in offset order."""
 
+import collections
 import datetime
 import json
 import re
@@ -181,3 +182,283 @@ def _iot_row(key, w, metrics, window_ms, final):
         values = w["values"][m]
         row[m] = {"min": min(values), "max": max(values), "mean": sum(values) / len(values)}
     return row
+
+
+# --- chat_analytics ---------------------------------------------------------
+
+CHAT_LEXICON = {
+    "positive": ["thanks", "thank", "thx", "great", "perfect", "awesome", "love", "helpful",
+                 "resolved", "solved", "excellent", "happy", "amazing", "wonderful", "fantastic",
+                 "appreciate", "appreciated", "glad", "quick", "brilliant"],
+    "negative": ["angry", "terrible", "broken", "worst", "useless", "disappointed",
+                 "disappointing", "slow", "cancel", "awful", "horrible", "bad", "annoyed",
+                 "frustrated", "frustrating", "unacceptable", "ridiculous", "hate", "poor",
+                 "crash", "crashing"],
+}
+
+CHAT_TOPICS = {
+    "billing": ["invoice", "invoices", "charge", "charged", "charges", "refund", "refunds",
+                "billing", "payment", "payments", "bill"],
+    "shipping": ["delivery", "delivered", "shipping", "shipped", "tracking", "package",
+                 "parcel", "courier", "carrier"],
+    "account": ["login", "password", "account", "reset", "locked", "username", "signin"],
+}
+
+_CHAT_SENDERS = ("customer", "agent", "bot")
+_FIRST_MS = -62167219200000    # 0000-01-01T00:00:00.000Z
+_LAST_MS = 253402300799999     # 9999-12-31T23:59:59.999Z
+_WORD = re.compile("[A-Za-z0-9\u0080-\U0010ffff]+")
+
+
+def _days_from_civil(year, month, day):
+    """Days since 1970-01-01 of a proleptic Gregorian date (year 0 included)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _days_in_month(year, month):
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def chat_time_ms(value):
+    """Epoch ms of a chat `ts`, "range" for a number outside years
+    0000-9999, or None for anything that is no time at all."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not value.is_integer():
+            return None
+        return int(value) if _FIRST_MS <= value <= _LAST_MS else "range"
+    if not isinstance(value, str):
+        return None
+    m = _ISO.match(value)
+    if not m:
+        return None
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    if not (1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
+            and hour <= 23 and minute <= 59 and second <= 59):
+        return None
+    ms = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60000 + second * 1000
+    if m.group(7):
+        ms += int((m.group(7)[1:] + "000")[:3])
+    zone = m.group(8)
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        digits = zone[1:].replace(":", "")
+        ms -= sign * (int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)) * 60000
+    return ms
+
+
+def chat_words(text):
+    """The words of a message, lowercased as the specification says: ASCII
+    and the capitals of Latin-1 (À-Þ), Latin Extended-A (Ā-Ž, Ÿ), basic
+    Greek (Α-Ϋ) and basic Cyrillic (Ѐ-Я); İ and everything else as is."""
+    def lower(ch):
+        c = ord(ch)
+        if (0x41 <= c <= 0x5A or 0xC0 <= c <= 0xDE or (0x100 <= c <= 0x17D and c != 0x130)
+                or c == 0x178 or 0x391 <= c <= 0x3AB or 0x400 <= c <= 0x42F):
+            return ch.lower()
+        return ch
+    return ["".join(lower(ch) for ch in word) for word in _WORD.findall(text)]
+
+
+def _seconds(ms):
+    return ms // 1000 if ms % 1000 == 0 else ms / 1000
+
+
+_NOT_JSON = object()
+
+
+def _parse_json(raw):
+    """The JSON value of a record, or _NOT_JSON (NaN and Infinity are not JSON)."""
+    def no_constant(name):
+        raise ValueError(name)
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=no_constant)
+    except (UnicodeDecodeError, ValueError):
+        return _NOT_JSON
+
+
+def _utf8_order(text):
+    return text.encode("utf-8", "surrogatepass")
+
+
+class ChatPartition:
+    """One partition task's chat_analytics instance: feed values in offset
+    order; `emitted` collects the summaries in emission order, `rejected`
+    counts rejections by reason (parser messages left out)."""
+
+    def __init__(self, session_gap_ms, lateness_ms, lexicon, topics):
+        self.gap = session_gap_ms
+        self.lateness = lateness_ms
+        self.sentiment = {}
+        for word in lexicon.get("positive", []):
+            self.sentiment[chat_words(word)[0]] = 1
+        for word in lexicon.get("negative", []):
+            self.sentiment[chat_words(word)[0]] = -1
+        self.topics = {}
+        for name, keywords in topics.items():
+            for word in keywords:
+                self.topics.setdefault(chat_words(word)[0], set()).add(name)
+        self.latest = None
+        self.open = {}
+        self.ended_at = {}      # conversation id -> E of its last ended session
+        self.emitted = []
+        self.rejected = collections.Counter()
+
+    def watermark(self):
+        return None if self.latest is None else self.latest - self.lateness
+
+    def process(self, raw):
+        record = _parse_json(raw)
+        t, problem = self._valid_time(record)
+        if problem:
+            self.rejected[problem] += 1
+            return
+        if self.latest is None or t > self.latest:
+            self.latest = t
+            self._expire()
+        cid = record["conversation_id"]
+        closing = record.get("event") is not None
+        conversation = self.open.get(cid)
+        if conversation is None:
+            remembered = self.ended_at.get(cid)
+            if ((remembered is not None and t < remembered + self.gap)
+                    or t + self.gap <= self.watermark()):
+                self.rejected["late event"] += 1
+                return
+            if closing:
+                self.rejected["field 'event' closes a conversation with no messages"] += 1
+                return
+            conversation = self.open[cid] = {"messages": [], "agents": set(), "positive": 0,
+                                             "negative": 0, "topics": set()}
+        if closing:
+            self._end(cid, t, True)
+            return
+        sender = record["sender"]
+        conversation["messages"].append((t, len(conversation["messages"]), sender))
+        if sender == "agent":
+            conversation["agents"].add(record["agent_id"])
+        for word in chat_words(record["text"]):
+            conversation["topics"] |= self.topics.get(word, set())
+            if sender == "customer":
+                score = self.sentiment.get(word, 0)
+                conversation["positive"] += score > 0
+                conversation["negative"] += score < 0
+
+    def final_flush(self):
+        for cid in sorted(self.open, key=_utf8_order):
+            conversation = self.open[cid]
+            self.emitted.append(self._summary(cid, conversation, self._last(conversation), False))
+        self.open = {}
+
+    @staticmethod
+    def _valid_time(record):
+        """(event time, None) for a record all of whose fields are valid, else
+        (None, the first problem in the specification's order)."""
+        if record is _NOT_JSON:
+            return None, "value is not JSON"
+        if not isinstance(record, dict):
+            return None, "value is not a JSON object"
+        if "conversation_id" not in record:
+            return None, "missing field 'conversation_id'"
+        if not nonempty_string(record["conversation_id"]):
+            return None, "field 'conversation_id' must be a non-empty string"
+        if "ts" not in record:
+            return None, "missing field 'ts'"
+        t = chat_time_ms(record["ts"])
+        if t is None:
+            return None, "field 'ts' must be an ISO-8601 time or epoch milliseconds"
+        if t == "range":
+            return None, "field 'ts' must be a time from year 0000 to 9999"
+        if record.get("event") is not None:
+            return (t, None) if record["event"] == "closed" else (None, "field 'event' must be \"closed\"")
+        if "sender" not in record:
+            return None, "missing field 'sender'"
+        if not isinstance(record["sender"], str) or record["sender"] not in _CHAT_SENDERS:
+            return None, "field 'sender' must be customer, agent or bot"
+        if record["sender"] == "agent":
+            if "agent_id" not in record:
+                return None, "missing field 'agent_id'"
+            if not (isinstance(record["agent_id"], str) and record["agent_id"] != ""):
+                return None, "field 'agent_id' must be a non-empty string"
+        if "text" not in record:
+            return None, "missing field 'text'"
+        if not isinstance(record["text"], str):
+            return None, "field 'text' must be a string"
+        return t, None
+
+    @staticmethod
+    def _last(conversation):
+        return max(t for t, _, _ in conversation["messages"])
+
+    def _expire(self):
+        watermark = self.watermark()
+        due = [(self._last(c) + self.gap, _utf8_order(cid), cid) for cid, c in self.open.items()
+               if self._last(c) + self.gap <= watermark]
+        for _, _, cid in sorted(due):
+            self._end(cid, self._last(self.open[cid]), True)
+
+    def _end(self, cid, ended, final):
+        conversation = self.open.pop(cid)
+        self.ended_at[cid] = ended
+        self.emitted.append(self._summary(cid, conversation, ended, final))
+
+    def _summary(self, cid, conversation, ended, final):
+        messages = sorted(conversation["messages"])
+        started = messages[0][0]
+        responses, waiting, previous = [], [], None
+        answered_first = None
+        for t, _, sender in messages:
+            if sender == "customer" and previous != "customer":
+                waiting.append(t)
+            elif sender == "agent":
+                responses += [t - start for start in waiting]
+                waiting = []
+            previous = sender
+        if responses:
+            answered_first = responses[0]
+        positive, negative = conversation["positive"], conversation["negative"]
+        sentiment = 0
+        if positive + negative:
+            sentiment = (positive - negative) / (positive + negative)
+            if sentiment.is_integer():
+                sentiment = int(sentiment)
+        avg = None
+        if responses:
+            # mean in ms, rounded half away from zero (responses are never negative)
+            avg = _seconds((2 * sum(responses) + len(responses)) // (2 * len(responses)))
+        return {"type": "conversation", "conversation_id": cid, "started": iso(started),
+                "ended": iso(ended),
+                "messages": {s: sum(1 for m in messages if m[2] == s) for s in _CHAT_SENDERS},
+                "agents": sorted(conversation["agents"], key=_utf8_order),
+                "first_response_s": None if answered_first is None else _seconds(answered_first),
+                "avg_response_s": avg, "duration_s": _seconds(ended - started),
+                "sentiment": sentiment, "topics": sorted(conversation["topics"], key=_utf8_order),
+                "final": final}
+
+
+def chat(records, session_gap_ms=30 * 60000, lateness_ms=10000, lexicon=None, topics=None):
+    """records: (partition, value bytes) in offset order per partition.
+    Returns ({conversation_id: its last summary}, rejected count,
+    Counter of rejections by reason)."""
+    partitions = {}
+    for partition, raw in records:
+        if partition not in partitions:
+            partitions[partition] = ChatPartition(session_gap_ms, lateness_ms,
+                                                  CHAT_LEXICON if lexicon is None else lexicon,
+                                                  CHAT_TOPICS if topics is None else topics)
+        partitions[partition].process(raw)
+    latest, reasons = {}, collections.Counter()
+    for task in partitions.values():
+        task.final_flush()
+        reasons += task.rejected
+        for row in task.emitted:
+            latest[row["conversation_id"]] = row
+    return latest, sum(reasons.values()), reasons
