@@ -24,3 +24,48 @@ function(pipehost_add_plugin name)
   endif()
   target_link_libraries(${name} PRIVATE PkgConfig::JANSSON)
 endfunction()
+
+# pipehost_add_golden_tests(PLUGIN_TARGET DIR)
+#
+# One ctest per DIR/CASE.input.jsonl, named golden.PLUGIN_TARGET.CASE and
+# labelled golden, that runs the plugin under `pipehost test-plugin` and
+# compares its output with DIR/CASE.expect.jsonl. Optional per case:
+# DIR/CASE.config.yaml, the stage config; DIR/CASE.args, more test-plugin
+# options on one line (e.g. --checkpoint-every 2 --crash-after 5
+# --partition 3). Inside this source tree the tests run the pipehost
+# built here, and PIPEHOST_TESTS=OFF registers none; out of tree they run
+# the pipehost found on PATH (or PIPEHOST_EXECUTABLE).
+function(pipehost_add_golden_tests plugin dir)
+  if(DEFINED PIPEHOST_TESTS AND NOT PIPEHOST_TESTS)
+    return()
+  endif()
+  if(TARGET pipehost OR CMAKE_PROJECT_NAME STREQUAL "pipehost")
+    set(runner $<TARGET_FILE:pipehost>)
+  else()
+    find_program(PIPEHOST_EXECUTABLE pipehost)
+    if(NOT PIPEHOST_EXECUTABLE)
+      message(WARNING "pipehost_add_golden_tests(${plugin}): no pipehost executable found; "
+                      "set PIPEHOST_EXECUTABLE to run the golden tests")
+      return()
+    endif()
+    set(runner ${PIPEHOST_EXECUTABLE})
+  endif()
+  file(GLOB inputs CONFIGURE_DEPENDS ${dir}/*.input.jsonl)
+  foreach(input ${inputs})
+    get_filename_component(file ${input} NAME)
+    string(REPLACE ".input.jsonl" "" case ${file})
+    set(args --input ${input} --expect ${dir}/${case}.expect.jsonl)
+    if(EXISTS ${dir}/${case}.config.yaml)
+      list(APPEND args --config ${dir}/${case}.config.yaml)
+    endif()
+    if(EXISTS ${dir}/${case}.args)
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${dir}/${case}.args)
+      file(STRINGS ${dir}/${case}.args extra LIMIT_COUNT 1)
+      separate_arguments(extra UNIX_COMMAND "${extra}")
+      list(APPEND args ${extra})
+    endif()
+    add_test(NAME golden.${plugin}.${case}
+             COMMAND ${runner} test-plugin $<TARGET_FILE:${plugin}> ${args})
+    set_tests_properties(golden.${plugin}.${case} PROPERTIES LABELS golden TIMEOUT 60)
+  endforeach()
+endfunction()

@@ -118,15 +118,18 @@ static size_t window_position(const ph_window_set *set, int64_t start_ms)
     return low;
 }
 
-ph_open_window *ph_window_set_open(ph_window_set *set, int64_t start_ms, int64_t offset)
+ph_open_window *ph_window_set_open(ph_window_set *set, const ph_window_clock *clock,
+                                   int64_t start_ms, int64_t offset)
 {
     size_t position = window_position(set, start_ms);
     ph_open_window *window;
 
     if (position < set->count && set->windows[position].start_ms == start_ms) {
         window = &set->windows[position];
-        if (offset < window->oldest_offset)
+        if (offset < window->oldest_offset) {
             window->oldest_offset = offset;
+            window->oldest_watermark = ph_window_watermark(clock);
+        }
         return window;
     }
     if (set->count == set->capacity) {
@@ -143,6 +146,7 @@ ph_open_window *ph_window_set_open(ph_window_set *set, int64_t start_ms, int64_t
     set->count++;
     window->start_ms = start_ms;
     window->oldest_offset = offset;
+    window->oldest_watermark = ph_window_watermark(clock);
     window->state = NULL;
     return window;
 }
@@ -163,13 +167,28 @@ void ph_window_set_remove_oldest(ph_window_set *set)
     memmove(&set->windows[0], &set->windows[1], set->count * sizeof(set->windows[0]));
 }
 
-int64_t ph_window_set_retain_offset(const ph_window_set *set)
+/* The open window holding the retain offset, or NULL when none is open. */
+static const ph_open_window *retaining_window(const ph_window_set *set)
 {
-    int64_t retain = PH_OFFSET_NONE;
+    const ph_open_window *retaining = NULL;
 
     for (size_t i = 0; i < set->count; i++) {
-        if (retain == PH_OFFSET_NONE || set->windows[i].oldest_offset < retain)
-            retain = set->windows[i].oldest_offset;
+        if (retaining == NULL || set->windows[i].oldest_offset < retaining->oldest_offset)
+            retaining = &set->windows[i];
     }
-    return retain;
+    return retaining;
+}
+
+int64_t ph_window_set_retain_offset(const ph_window_set *set)
+{
+    const ph_open_window *retaining = retaining_window(set);
+
+    return retaining != NULL ? retaining->oldest_offset : PH_OFFSET_NONE;
+}
+
+int64_t ph_window_resume_watermark(const ph_window_set *set, const ph_window_clock *clock)
+{
+    const ph_open_window *retaining = retaining_window(set);
+
+    return retaining != NULL ? retaining->oldest_watermark : ph_window_watermark(clock);
 }

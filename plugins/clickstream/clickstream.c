@@ -8,8 +8,10 @@
  * for a window already emitted is rejected as late. The final flush emits
  * the windows still open with "final": false, and every flush reports the
  * oldest offset those windows hold, so that a restart rebuilds them by
- * replay. Each output record is keyed PAGE|WINDOW_START|PARTITION: a
- * replayed emission overwrites the same key with the same values.
+ * replay, and checkpoints the watermark that replay starts from, so that
+ * it takes every record as the first run did. Each output record is
+ * keyed PAGE|WINDOW_START|PARTITION: a provisional window emitted again
+ * overwrites the same key.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -89,7 +91,11 @@ static int clickstream_init(const ph_host_api *host, ph_context *ctx, const json
     self->ctx = ctx;
     ph_window_set_init(&self->windows);
     ph_json_text_init(&self->value);
-    return ph_window_clock_configure(&self->clock, config, err, err_size);
+    if (ph_window_clock_configure(&self->clock, config, err, err_size) != 0)
+        return -1;
+    /* After a restart: resume the watermark where replay starts. */
+    ph_window_clock_restore(&self->clock, host, ctx);
+    return 0;
 }
 
 /* The action's kind; a rating must come with an integer rating 1..5. 0, or
@@ -249,7 +255,8 @@ static int close_windows(clickstream *self, const ph_record *origin)
 static int add_event(clickstream *self, const ph_record *record, const click_event *event)
 {
     int64_t start = ph_window_start(&self->clock, event->time_ms);
-    ph_open_window *open = ph_window_set_open(&self->windows, start, record->offset);
+    ph_open_window *open =
+        ph_window_set_open(&self->windows, &self->clock, start, record->offset);
 
     if (open == NULL)
         return -1;
@@ -295,6 +302,7 @@ static ph_status clickstream_flush(void *instance, ph_flush_mode mode, int64_t *
     clickstream *self = instance;
 
     *retain_offset = ph_window_set_retain_offset(&self->windows);
+    ph_window_clock_checkpoint(&self->clock, &self->windows, self->host, self->ctx);
     if (mode != PH_FLUSH_FINAL)
         return PH_OK;
     /* Going away: the open windows as they stand, provisional. */

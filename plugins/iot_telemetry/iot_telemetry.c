@@ -8,9 +8,10 @@
  * end; a reading for a window already emitted is rejected as late. The
  * final flush emits the windows still open with "final": false, and
  * every flush reports the oldest offset those windows hold, so that a
- * restart rebuilds them by replay. Statistics are keyed
- * DEVICE|WINDOW_START and alerts DEVICE: a replayed emission overwrites
- * the same key with the same values.
+ * restart rebuilds them by replay, and checkpoints the watermark that
+ * replay starts from, so that it takes every reading as the first run
+ * did. Statistics are keyed DEVICE|WINDOW_START and alerts DEVICE: a
+ * provisional window emitted again overwrites the same key.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -94,6 +95,8 @@ static int iot_telemetry_init(const ph_host_api *host, ph_context *ctx, const js
     if (self->found == NULL || self->values == NULL || self->present == NULL ||
         alert_state_init(&self->alerts, self->config.rule_count) != 0)
         goto out_of_memory;
+    /* After a restart: resume the watermark where replay starts. */
+    ph_window_clock_restore(&self->clock, host, ctx);
     return 0;
 
 out_of_memory:
@@ -297,7 +300,8 @@ static int close_windows(iot_telemetry *self, const ph_record *origin)
 static int add_reading(iot_telemetry *self, const ph_record *record, const reading *in)
 {
     int64_t start = ph_window_start(&self->clock, in->time_ms);
-    ph_open_window *open = ph_window_set_open(&self->windows, start, record->offset);
+    ph_open_window *open =
+        ph_window_set_open(&self->windows, &self->clock, start, record->offset);
 
     if (open == NULL)
         return -1;
@@ -343,6 +347,7 @@ static ph_status iot_telemetry_flush(void *instance, ph_flush_mode mode, int64_t
     iot_telemetry *self = instance;
 
     *retain_offset = ph_window_set_retain_offset(&self->windows);
+    ph_window_clock_checkpoint(&self->clock, &self->windows, self->host, self->ctx);
     if (mode != PH_FLUSH_FINAL)
         return PH_OK;
     /* Going away: the open windows as they stand, provisional. */

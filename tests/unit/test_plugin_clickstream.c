@@ -1,8 +1,9 @@
 /*
  * The shipped clickstream plugin against a fake host: exact distinct-user
  * counts at a size the golden files cannot show, several partitions in
- * one instance, emit failures, and init errors. Window semantics are
- * covered by the golden files in plugins/clickstream/tests.
+ * one instance, emit failures, the watermark checkpoint, and init errors.
+ * Window semantics are covered by the golden files in
+ * plugins/clickstream/tests.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,8 @@ struct ph_context {
     char last_reason[256];
     int emit_fails;
     size_t log_count;
+    const char *committed_checkpoint; /* what checkpoint() hands init */
+    char checkpoint[PH_CHECKPOINT_MAX + 1]; /* the last set_checkpoint */
 };
 
 static void fake_log(ph_context *ctx, ph_log_level level, const char *fmt, ...)
@@ -91,6 +94,18 @@ static size_t fake_format_time(int64_t epoch_ms, char *buf, size_t buf_size)
     return strftime(buf, buf_size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+static int fake_set_checkpoint(ph_context *ctx, const char *text)
+{
+    assert_true(strlen(text) <= PH_CHECKPOINT_MAX);
+    strcpy(ctx->checkpoint, text);
+    return 0;
+}
+
+static const char *fake_checkpoint(ph_context *ctx)
+{
+    return ctx->committed_checkpoint;
+}
+
 static const ph_host_api fake_host = {
     .struct_size = sizeof(ph_host_api),
     .abi_major = PH_ABI_MAJOR,
@@ -101,6 +116,8 @@ static const ph_host_api fake_host = {
     .record_json = fake_record_json,
     .parse_time = fake_parse_time,
     .format_time = fake_format_time,
+    .set_checkpoint = fake_set_checkpoint,
+    .checkpoint = fake_checkpoint,
 };
 
 static void context_clear(ph_context *ctx)
@@ -298,6 +315,67 @@ static void test_emit_failure_is_fatal(void **state)
     assert_int_equal(f->ctx.log_count, 2);
 }
 
+/*
+ * 1-minute windows, 10 s lateness. Offset 0 at 5 s opens [0,60s) before
+ * any event; offset 1 at 65 s opens [60s,120s) at watermark 5 - 10 =
+ * -5 s; offset 2 at 75 s makes the watermark 65 s and closes [0,60s).
+ * The checkpoint is the watermark where replay from the retain offset 1
+ * starts: -5000.
+ */
+static void test_checkpoint_at_flush(void **state)
+{
+    fixture *f = *state;
+    int64_t retain = 0;
+
+    start(f, 60000, 10000);
+    assert_int_equal(process_event(f, 0, 0, 5000, "u1", "/a", "view"), PH_OK);
+    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_CHECKPOINT, &retain),
+                     PH_OK);
+    assert_int_equal(retain, 0);
+    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":null}");
+    assert_int_equal(process_event(f, 0, 1, 65000, "u1", "/b", "view"), PH_OK);
+    assert_int_equal(process_event(f, 0, 2, 75000, "u2", "/b", "view"), PH_OK);
+    assert_int_equal(f->ctx.emitted_count, 1);
+    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_CHECKPOINT, &retain),
+                     PH_OK);
+    assert_int_equal(retain, 1);
+    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":-5000}");
+    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_FINAL, &retain), PH_OK);
+    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":-5000}");
+}
+
+/* Restored at watermark 65 s: [0,60s) is closed, [60s,120s) open. */
+static void test_restore_from_checkpoint(void **state)
+{
+    fixture *f = *state;
+    int64_t retain = 0;
+
+    f->ctx.committed_checkpoint = "{\"watermark\":65000}";
+    start(f, 60000, 10000);
+    assert_int_equal(process_event(f, 0, 7, 30000, "u1", "/a", "view"), PH_OK);
+    assert_int_equal(f->ctx.rejected_count, 1);
+    assert_string_equal(f->ctx.last_reason, "late event");
+    assert_int_equal(process_event(f, 0, 8, 61000, "u1", "/a", "view"), PH_OK);
+    assert_int_equal(f->ctx.rejected_count, 1);
+    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_CHECKPOINT, &retain),
+                     PH_OK);
+    assert_int_equal(retain, 8);
+    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":65000}");
+    assert_int_equal(f->ctx.log_count, 0);
+}
+
+/* A malformed checkpoint: a warning, and a start with no watermark. */
+static void test_malformed_checkpoint(void **state)
+{
+    fixture *f = *state;
+
+    f->ctx.committed_checkpoint = "watermark=65000";
+    start(f, 60000, 10000);
+    assert_int_equal(f->ctx.log_count, 1);
+    assert_int_equal(process_event(f, 0, 7, 30000, "u1", "/a", "view"), PH_OK);
+    assert_int_equal(f->ctx.rejected_count, 0);
+}
+
 static void assert_init_fails(fixture *f, json_t *config, const char *message)
 {
     char err[256] = "";
@@ -332,6 +410,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_partitions_are_kept_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_page_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emit_failure_is_fatal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_at_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_from_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_checkpoint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
     };
 

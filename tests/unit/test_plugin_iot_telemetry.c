@@ -1,7 +1,8 @@
 /*
- * The shipped iot_telemetry plugin's configuration checks: every init
- * error names the item or rule at fault. (Readings, windows and alerts
- * are covered by the golden files in plugins/iot_telemetry/tests.)
+ * The shipped iot_telemetry plugin's init: every configuration error
+ * names the item or rule at fault, and a malformed checkpoint is a
+ * warning, never an error. (Readings, windows, alerts and restarts are
+ * covered by the golden files in plugins/iot_telemetry/tests.)
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +16,7 @@
 
 #include "plugin/plugin_loader.h"
 
-/* init calls nothing of the host: a table with just its header. */
+/* A host without checkpoints: init then calls nothing of it. */
 static const ph_host_api header_only_host = {
     .struct_size = sizeof(ph_host_api),
     .abi_major = PH_ABI_MAJOR,
@@ -167,6 +168,61 @@ static void test_rule_errors(void **state)
                       "rules[0]: metric 'ts' is not a numeric field");
 }
 
+/* What init sees of a host with checkpoints. */
+struct ph_context {
+    const char *committed; /* the previous instance's checkpoint, or NULL */
+    int warnings;
+};
+
+static void counting_log(ph_context *ctx, ph_log_level level, const char *fmt, ...)
+{
+    assert_int_equal(level, PH_LOG_WARN);
+    ctx->warnings++;
+}
+
+static const char *committed_checkpoint(ph_context *ctx)
+{
+    return ctx->committed;
+}
+
+static const ph_host_api checkpoint_host = {
+    .struct_size = sizeof(ph_host_api),
+    .abi_major = PH_ABI_MAJOR,
+    .abi_minor = PH_ABI_MINOR,
+    .log = counting_log,
+    .checkpoint = committed_checkpoint,
+};
+
+/* Warnings from init with the default config and a committed checkpoint;
+ * init must succeed whatever the checkpoint holds. */
+static int checkpoint_warnings(const loaded_plugin *plugin, const char *committed)
+{
+    json_t *config = json_pack("{s:i, s:i, s:[s], s:[]}", "window", 60000, "allowed_lateness",
+                               10000, "metrics", "temperature", "rules");
+    ph_context ctx = {.committed = committed};
+    void *instance = NULL;
+    char err[256] = "";
+
+    assert_non_null(config);
+    if (plugin->descriptor->init(&checkpoint_host, &ctx, config, &instance, err,
+                                 sizeof(err)) != 0)
+        fail_msg("init: %s", err);
+    plugin->descriptor->destroy(instance);
+    json_decref(config);
+    return ctx.warnings;
+}
+
+static void test_checkpoint_in_init(void **state)
+{
+    const loaded_plugin *plugin = *state;
+
+    assert_int_equal(checkpoint_warnings(plugin, NULL), 0);
+    assert_int_equal(checkpoint_warnings(plugin, "{\"watermark\":1640995200000}"), 0);
+    assert_int_equal(checkpoint_warnings(plugin, "{\"watermark\":null}"), 0);
+    assert_int_equal(checkpoint_warnings(plugin, "{\"watermark\":\"yesterday\"}"), 1);
+    assert_int_equal(checkpoint_warnings(plugin, "not json"), 1);
+}
+
 static void test_window_errors(void **state)
 {
     const loaded_plugin *plugin = *state;
@@ -182,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_metric_errors),
         cmocka_unit_test(test_rule_errors),
         cmocka_unit_test(test_window_errors),
+        cmocka_unit_test(test_checkpoint_in_init),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -24,17 +24,41 @@
  *     The closed windows are always the oldest ones, so a plugin closes
  *     windows by taking the oldest while it is closed.
  *
+ *   - Restart: the host commits no further than the retain offset, and
+ *     after a restart replays from there, suppressing what the replayed
+ *     records cause. Each open window also remembers the watermark as it
+ *     stood when its oldest record arrived; the checkpoint a plugin sets
+ *     at every flush is that watermark for the window at the retain
+ *     offset (the current watermark when no window is open), and the next
+ *     instance starts its clock there. Replay then takes every record
+ *     from the retain offset on exactly as the first run did: the same
+ *     records are accepted and rejected as late, the same windows close
+ *     at the same records, and the state reached where processing had
+ *     stopped is the state the first run had there. A window emitted as
+ *     final before the commit is never rebuilt into a partial one that
+ *     would be emitted later: either replay closes it again (its
+ *     emission is suppressed as replayed), or its records are late. (If
+ *     the host resumes from an older offset, because another stage
+ *     retains one, the records before this stage's retain offset may
+ *     meet a watermark ahead of the one they first met: those of windows
+ *     emitted before that offset are late, and the windows of the others
+ *     close again during the replay. Windows come out the same.)
+ *
  * A plugin's record loop then reads:
  *
  *     if (ph_window_is_closed(&clock, ph_window_start(&clock, t)))
  *         reject "late event";
- *     window = ph_window_set_open(&set, ph_window_start(&clock, t), offset);
+ *     window = ph_window_set_open(&set, &clock, ph_window_start(&clock, t), offset);
  *     ...add the record to window->state...
  *     ph_window_observe(&clock, t);
  *     while ((window = ph_window_set_oldest_closed(&set, &clock)) != NULL) {
  *         ...emit window->state as final, free it...
  *         ph_window_set_remove_oldest(&set);
  *     }
+ *
+ * init calls ph_window_clock_restore after configuring the clock, and
+ * every flush calls ph_window_clock_checkpoint and reports
+ * ph_window_set_retain_offset.
  *
  * Everything here is plain data and functions without globals; link the
  * static library pipehost_window.
@@ -132,7 +156,11 @@ void ph_window_observe(ph_window_clock *clock, int64_t event_ms);
 typedef struct ph_open_window {
     int64_t start_ms;
     int64_t oldest_offset; /* smallest source offset of a record in it */
-    void *state;           /* the plugin's aggregates; NULL when just opened */
+    /* The watermark just before the record at oldest_offset was counted
+     * (PH_WINDOW_NO_TIME if it was the first event): where a replay from
+     * that offset starts the clock. */
+    int64_t oldest_watermark;
+    void *state; /* the plugin's aggregates; NULL when just opened */
 } ph_open_window;
 
 typedef struct ph_window_set {
@@ -149,10 +177,13 @@ void ph_window_set_free(ph_window_set *set);
 
 /*
  * The open window starting at start_ms, added with state NULL if absent,
- * with offset taken into its oldest offset. NULL when out of memory. The
- * pointer is valid until the set changes next.
+ * with offset taken into its oldest offset. Call it before observing the
+ * record's time: a new oldest offset records the clock's watermark as it
+ * stands. NULL when out of memory. The pointer is valid until the set
+ * changes next.
  */
-ph_open_window *ph_window_set_open(ph_window_set *set, int64_t start_ms, int64_t offset);
+ph_open_window *ph_window_set_open(ph_window_set *set, const ph_window_clock *clock,
+                                   int64_t start_ms, int64_t offset);
 
 /* The oldest window if the clock has closed it, else NULL. */
 ph_open_window *ph_window_set_oldest_closed(const ph_window_set *set,
@@ -164,6 +195,47 @@ void ph_window_set_remove_oldest(ph_window_set *set);
 /* The smallest oldest offset of the open windows, or PH_OFFSET_NONE when
  * there is none: the retain offset for flush. */
 int64_t ph_window_set_retain_offset(const ph_window_set *set);
+
+/* The watermark a restart must start from: that of the window holding
+ * the retain offset when its oldest record arrived, or, with no window
+ * open, the clock's watermark now (a restart then resumes after the last
+ * record processed). PH_WINDOW_NO_TIME when that is before any event. */
+int64_t ph_window_resume_watermark(const ph_window_set *set, const ph_window_clock *clock);
+
+/* ---- checkpoints: the watermark across a restart -------------------------- */
+
+/*
+ * The checkpoint text is a JSON object, {"watermark": MS} or
+ * {"watermark": null} before any event; at most PH_WINDOW_CHECKPOINT_SIZE
+ * bytes with its NUL, well under PH_CHECKPOINT_MAX. The watermark, not
+ * the newest event time, is kept: a restart with another
+ * allowed_lateness then still treats exactly the windows already emitted
+ * as closed.
+ */
+#define PH_WINDOW_CHECKPOINT_SIZE 40
+
+/* Write the checkpoint text of ph_window_resume_watermark into buf.
+ * Returns its length, or -1 if buf is too small. */
+int ph_window_checkpoint_write(const ph_window_set *set, const ph_window_clock *clock, char *buf,
+                               size_t size);
+
+/* Start a configured clock, with no event seen, at the watermark of a
+ * checkpoint text. 0, or -1 when the text is not one
+ * ph_window_checkpoint_write writes (the clock is then unchanged). */
+int ph_window_checkpoint_read(ph_window_clock *clock, const char *text);
+
+/* At every flush: hand the host the checkpoint text (host->set_checkpoint),
+ * to be committed with the partition's offset. A host without
+ * checkpoints is left alone; one that refuses the text gets a warning in
+ * its log. */
+void ph_window_clock_checkpoint(const ph_window_clock *clock, const ph_window_set *set,
+                                const ph_host_api *host, ph_context *ctx);
+
+/* In init, after configuring the clock: start it at the watermark of the
+ * checkpoint the previous instance committed (host->checkpoint), if any.
+ * A malformed checkpoint is logged as a warning and ignored: the clock
+ * then starts with no event seen, as without a checkpoint. */
+void ph_window_clock_restore(ph_window_clock *clock, const ph_host_api *host, ph_context *ctx);
 
 #ifdef __cplusplus
 }
