@@ -131,15 +131,22 @@ class CorePipelineTest(unittest.TestCase):
         self.addCleanup(log.close)
         proc = harness.start_pipehost("run", path, env=self.env, log=log)
         self.addCleanup(proc.stdout.close)
-        time.sleep(4.5)  # the first join takes about 3 s: stop mid-stream
+        # Stop mid-stream: as soon as output appears (the first join takes
+        # about 3 s), while the feeder is still producing.
+        deadline = time.monotonic() + 30
+        while not harness.read_lines(self.out) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.3)
         proc.send_signal(signal.SIGTERM)
         started = time.monotonic()
         proc.wait(timeout=20)
         self.assertEqual(proc.returncode, 0)
         self.assertLess(time.monotonic() - started, 10)
+        still_producing = feeder.is_alive()
         feeder.join()
         first_run = len(harness.read_lines(self.out))
         self.assertGreater(first_run, 0, "the first run should have written something")
+        self.assertTrue(still_producing, "the signal should come mid-stream")
 
         self.run_to_end(path)
         written = harness.read_lines(self.out)
