@@ -15,13 +15,35 @@
  *     the session that ended), or when t + session_gap <= watermark (a
  *     conversation starting at t would already have ended);
  *   - otherwise a message starts a new conversation under that id.
- * A remembered conversation is forgotten once the watermark reaches
- * E + 2 * session_gap: every t before E + session_gap then satisfies the
- * second clause, so forgetting changes no decision and the memory holds
- * only conversations that ended within the last two gaps of event time.
+ * An id is held from the message that opens a conversation under it
+ * until, with no conversation open, the watermark reaches H + 2 *
+ * session_gap, where H is the latest event time of any valid record for
+ * the id since it became held (late ones included); a conversation that
+ * starts meanwhile under the id keeps it held. As E <= H, every t before
+ * E + session_gap then satisfies the second clause: letting the id go
+ * changes no decision.
  *
- * Open conversations and remembered ones share one hash table by id and
- * one heap by deadline (expiry for the open, forgetting for the ended).
+ * Restart. A flush reports as retain offset the first record of the oldest
+ * held id, and sets as checkpoint the partition's latest event time before
+ * that record (or the latest one, when no id is held). After a restart
+ * the host replays from its commit point C, no later than that record,
+ * and suppresses all the replay causes; the instance starts from the
+ * restored latest time. Then:
+ *   - an id held at the commit has been held since a record at or after
+ *     C. The replay gives it all its records since, from the same state
+ *     (not held) and, from the retain offset on, under the same watermark:
+ *     it is rebuilt exactly, and goes on as if there had been no restart;
+ *   - every other id with records after C was held before C and let go
+ *     before the commit, at a watermark of at least H + 2 * session_gap.
+ *     What the replay builds from its records (all at or before H) is
+ *     ended, emitted and let go by then, all inside the replay: nothing
+ *     partial comes out, and nothing of it is left at the commit.
+ * Before the retain offset (when another stage retains more) the restored
+ * watermark can be ahead of the first run's: it only ends and rejects
+ * such let-go ids' state sooner.
+ *
+ * Open conversations and ended ones share one hash table by id and one
+ * heap by deadline (expiry for the open, letting go for the ended).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,11 +53,13 @@
 #include <pipehost/plugin.h>
 
 #include "chat_record.h"
+#include "checkpoint_text.h"
 #include "conversation.h"
 #include "conversation_report.h"
 #include "conversation_table.h"
 #include "deadline_heap.h"
 #include "fnv_hash.h"
+#include "latest_time.h"
 #include "lexicon.h"
 #include "word_scan.h"
 
@@ -51,13 +75,18 @@ typedef struct chat_analytics {
     lexicon lexicon;
     conversation_table conversations;
     deadline_heap deadlines;
-    bool seen_time;
-    int64_t latest_event_ms; /* the largest event time of a valid record */
+    latest_time latest; /* raised by every valid record */
 } chat_analytics;
 
 static int64_t watermark(const chat_analytics *self)
 {
-    return self->seen_time ? self->latest_event_ms - self->allowed_lateness_ms : INT64_MIN;
+    return self->latest.known ? self->latest.ms - self->allowed_lateness_ms : INT64_MIN;
+}
+
+/* When an ended id is let go (see the top of the file). */
+static int64_t release_deadline(const chat_analytics *self, const conversation *conv)
+{
+    return conv->last_record_ms + 2 * self->session_gap_ms;
 }
 
 /* Emit a conversation's report keyed by its id. origin: the record that
@@ -81,7 +110,8 @@ static ph_status emit_report(chat_analytics *self, const ph_record *origin,
     return PH_OK;
 }
 
-/* Emit an open conversation as final and keep only what the late rule needs. */
+/* Emit an open conversation as final and keep only what the late rule and
+ * a restart need. */
 static ph_status end_conversation(chat_analytics *self, const ph_record *origin,
                                   conversation *conv, int64_t end_ms)
 {
@@ -90,13 +120,25 @@ static ph_status end_conversation(chat_analytics *self, const ph_record *origin,
     if (status != PH_OK)
         return status;
     conversation_end(conv, end_ms);
-    conv->deadline = end_ms + 2 * self->session_gap_ms;
+    conv->deadline = release_deadline(self, conv);
     deadline_heap_update(&self->deadlines, conv);
     return PH_OK;
 }
 
+/* Every valid record for a held id keeps it held longer. */
+static void note_record_time(chat_analytics *self, conversation *conv, int64_t ts_ms)
+{
+    if (ts_ms <= conv->last_record_ms)
+        return;
+    conv->last_record_ms = ts_ms;
+    if (conv->ended) {
+        conv->deadline = release_deadline(self, conv);
+        deadline_heap_update(&self->deadlines, conv);
+    }
+}
+
 /* The watermark moved: end the conversations it passed, in deadline order
- * (then by id), and forget the ended ones it no longer needs. */
+ * (then by id), and let go the ended ids it passed. */
 static ph_status expire(chat_analytics *self, const ph_record *origin)
 {
     int64_t now = watermark(self);
@@ -161,15 +203,20 @@ static int add_message(chat_analytics *self, conversation *conv, const chat_reco
     return 0;
 }
 
-/* A new open conversation in the table and the heap, or NULL. */
-static conversation *open_conversation(chat_analytics *self, const chat_record *in,
-                                       uint64_t hash)
+/* A new open conversation in the table and the heap, held from record, or
+ * NULL. latest_before: the partition's latest event time before record. */
+static conversation *open_conversation(chat_analytics *self, const ph_record *record,
+                                       const chat_record *in, uint64_t hash,
+                                       const latest_time *latest_before)
 {
     conversation *created = conversation_create(in->conversation_id, in->conversation_id_len,
                                                 hash);
 
     if (created == NULL)
         return NULL;
+    created->held_from_offset = record->offset;
+    created->latest_before = *latest_before;
+    created->last_record_ms = in->ts_ms;
     created->deadline = in->ts_ms + self->session_gap_ms;
     if (conversation_table_insert(&self->conversations, created) != 0) {
         conversation_free(created);
@@ -195,13 +242,17 @@ static ph_status out_of_memory(chat_analytics *self)
     return PH_FATAL;
 }
 
-/* Apply one valid record to its conversation. */
-static ph_status apply(chat_analytics *self, const ph_record *record, const chat_record *in)
+/* Apply one valid record to its conversation. latest_before: the
+ * partition's latest event time before record. */
+static ph_status apply(chat_analytics *self, const ph_record *record, const chat_record *in,
+                       const latest_time *latest_before)
 {
     uint64_t hash = fnv_hash(in->conversation_id, in->conversation_id_len);
     conversation *found = conversation_table_find(&self->conversations, in->conversation_id,
                                                   in->conversation_id_len, hash);
 
+    if (found != NULL)
+        note_record_time(self, found, in->ts_ms);
     if (found != NULL && !found->ended) {
         if (in->is_close)
             return end_conversation(self, record, found, in->ts_ms);
@@ -219,10 +270,9 @@ static ph_status apply(chat_analytics *self, const ph_record *record, const chat
     }
     if (found != NULL) {
         conversation_restart(found);
-    } else if ((found = open_conversation(self, in, hash)) == NULL) {
+    } else if ((found = open_conversation(self, record, in, hash, latest_before)) == NULL) {
         return out_of_memory(self);
     }
-    found->first_offset = record->offset;
     if (add_message(self, found, in) != 0) {
         /* An open conversation always has a message: drop the empty one. */
         deadline_heap_remove(&self->deadlines, found);
@@ -242,6 +292,7 @@ static ph_status chat_process(void *instance, const ph_record *records, size_t c
         const ph_record *record = &records[i];
         const char *error = NULL;
         json_t *value = host->record_json(self->ctx, record, &error);
+        latest_time latest_before = self->latest;
         const char *reason;
         chat_record in;
         ph_status status;
@@ -259,13 +310,12 @@ static ph_status chat_process(void *instance, const ph_record *records, size_t c
         /* Every valid record moves the watermark, a late one included;
          * conversations it passes end before the record is applied, so a
          * message after a silence of session_gap starts afresh. */
-        if (!self->seen_time || in.ts_ms > self->latest_event_ms) {
-            self->seen_time = true;
-            self->latest_event_ms = in.ts_ms;
+        if (!self->latest.known || in.ts_ms > self->latest.ms) {
+            self->latest = (latest_time){.known = 1, .ms = in.ts_ms};
             if ((status = expire(self, record)) != PH_OK)
                 return status;
         }
-        if ((status = apply(self, record, &in)) != PH_OK)
+        if ((status = apply(self, record, &in, &latest_before)) != PH_OK)
             return status;
     }
     return PH_OK;
@@ -297,11 +347,27 @@ static ph_status emit_open(chat_analytics *self)
     return status;
 }
 
+/* The checkpoint to commit with the retain offset: the latest event time
+ * before the oldest held id's first record (see the top of the file). */
+static ph_status save_checkpoint(chat_analytics *self, const latest_time *latest)
+{
+    char text[CHECKPOINT_TEXT_SIZE];
+
+    if (!PH_HOST_HAS(self->host, set_checkpoint))
+        return PH_OK;
+    checkpoint_text_write(latest, text);
+    if (self->host->set_checkpoint(self->ctx, text) != 0) {
+        self->host->log(self->ctx, PH_LOG_ERROR, "the host refused the checkpoint '%s'", text);
+        return PH_FATAL;
+    }
+    return PH_OK;
+}
+
 static ph_status chat_flush(void *instance, ph_flush_mode mode, int64_t *retain_offset)
 {
     chat_analytics *self = instance;
     const conversation_table *table = &self->conversations;
-    int64_t oldest = PH_OFFSET_NONE;
+    const conversation *oldest = NULL;
 
     /* Conversations end as records arrive: a checkpoint has nothing to
      * emit. The final flush shows the open ones as they stand. */
@@ -311,15 +377,15 @@ static ph_status chat_flush(void *instance, ph_flush_mode mode, int64_t *retain_
         if (status != PH_OK)
             return status;
     }
+    /* Ended ids too: a replay needs them whole while they are held. */
     for (size_t i = 0; i <= table->mask; i++) {
         const conversation *held = table->slots[i];
 
-        if (held != NULL && !held->ended &&
-            (oldest == PH_OFFSET_NONE || held->first_offset < oldest))
-            oldest = held->first_offset;
+        if (held != NULL && (oldest == NULL || held->held_from_offset < oldest->held_from_offset))
+            oldest = held;
     }
-    *retain_offset = oldest;
-    return PH_OK;
+    *retain_offset = oldest != NULL ? oldest->held_from_offset : PH_OFFSET_NONE;
+    return save_checkpoint(self, oldest != NULL ? &oldest->latest_before : &self->latest);
 }
 
 static void chat_destroy(void *instance)
@@ -350,6 +416,22 @@ static int read_duration(const json_t *config, const char *name, int64_t minimum
     return 0;
 }
 
+/* Resume from the latest event time the previous instance committed. A
+ * text this plugin did not write is ignored: starting afresh is what a
+ * partition without a commit does. */
+static void restore_checkpoint(chat_analytics *self)
+{
+    const char *text;
+
+    if (!PH_HOST_HAS(self->host, checkpoint) || (text = self->host->checkpoint(self->ctx)) == NULL)
+        return;
+    if (checkpoint_text_read(text, &self->latest) != 0)
+        self->host->log(self->ctx, PH_LOG_WARN,
+                        "ignoring checkpoint '%.80s' (expected latest=<epoch ms> or "
+                        "latest=none); starting without a watermark",
+                        text);
+}
+
 static int chat_init(const ph_host_api *host, ph_context *ctx, const json_t *config,
                      void **instance, char *err, size_t err_size)
 {
@@ -373,6 +455,7 @@ static int chat_init(const ph_host_api *host, ph_context *ctx, const json_t *con
         snprintf(err, err_size, "out of memory");
         return -1;
     }
+    restore_checkpoint(self);
     return 0;
 }
 

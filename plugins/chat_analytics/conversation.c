@@ -48,7 +48,6 @@ void conversation_restart(conversation *conv)
     release_state(conv);
     conv->ended = 0;
     conv->end_ms = 0;
-    conv->first_offset = 0;
 }
 
 /* items with room for one more, possibly moved; NULL (items untouched)

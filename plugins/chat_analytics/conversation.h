@@ -1,7 +1,10 @@
 /*
- * One conversation of one partition, from its first message until it is
- * emitted as final, and then, reduced to its id and end time, for as long
- * as a record could still arrive late for it (see chat_analytics.c).
+ * One conversation id of one partition while it is held: from the message
+ * that opens a conversation under it, through that conversation (emitted
+ * as final when it ends), then, reduced to its id and end time, for as
+ * long as a record could still arrive late for it or a replay could still
+ * need it, and through any later conversation that starts meanwhile under
+ * the same id (see chat_analytics.c).
  *
  * An open conversation keeps every message's (time, sender), sorted by
  * event time, because response times are computed over that order and
@@ -15,6 +18,7 @@
 #include <stdint.h>
 
 #include "chat_record.h"
+#include "latest_time.h"
 
 typedef struct chat_message {
     int64_t ts_ms;
@@ -26,14 +30,22 @@ typedef struct conversation {
     size_t id_len;
     uint64_t hash;
 
-    int ended; /* emitted as final; only id, end_ms and the deadline remain */
+    int ended; /* emitted as final; only the id, end_ms and the fields for a restart remain */
     /* Open: when the watermark reaching it ends the conversation (last
-     * message + session gap). Ended: when it is forgotten. */
+     * message + session gap). Ended: when the id is let go. */
     int64_t deadline;
     size_t heap_index; /* position in the deadline heap */
 
-    int64_t first_offset; /* source offset of its first record */
-    int64_t end_ms;       /* ended: the close time, else the last message's */
+    /* What a restart needs (see chat_analytics.c): the source offset of
+     * the record that made the id held, kept through every conversation
+     * under it since; the partition's latest event time before that
+     * record; the latest event time of any valid record for the id since,
+     * late ones included. */
+    int64_t held_from_offset;
+    latest_time latest_before;
+    int64_t last_record_ms;
+
+    int64_t end_ms; /* ended: the close time, else the last message's */
 
     chat_message *messages; /* sorted by ts_ms; equal times keep arrival order */
     size_t message_count;
@@ -49,7 +61,8 @@ typedef struct conversation {
 /* A new, open, empty conversation with a copy of id. NULL: out of memory. */
 conversation *conversation_create(const char *id, size_t id_len, uint64_t hash);
 
-/* Make an ended conversation open and empty again (the id starts anew). */
+/* Make an ended conversation open and empty again: a new conversation
+ * under the same id, which stays held as before. */
 void conversation_restart(conversation *conv);
 
 /* Record a message's time and sender. 0, or -1 out of memory. */
