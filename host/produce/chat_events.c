@@ -3,14 +3,21 @@
  * a customer opening on a topic, a bot acknowledging, then an agent and
  * the customer taking turns, the agent answering after seconds to
  * minutes. Most conversations end with a "closed" event; some are left
- * open. Messages carry topic keywords and positive or negative words for
- * the analytics plugins, and some text outside ASCII. A few events per
- * second of event time.
+ * open. Now and then a customer whose conversation closed a while ago
+ * comes back under the same id, which makes a second session. Messages
+ * carry topic keywords and positive or negative words for the analytics
+ * plugins, and some text outside ASCII. A few events per second of event
+ * time.
+ *
+ * The times are set against the shipped pipeline (configs/chat.yaml:
+ * session_gap 30m, allowed_lateness 10s), so that good events are all
+ * accepted and late ones all rejected.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "produce/closed_conversations.h"
 #include "produce/event_profile.h"
 #include "produce/json_text.h"
 #include "produce/late_arrival.h"
@@ -20,6 +27,14 @@
 #define CLOSE_CHANCE 0.9
 #define SECOND 1000
 #define MINUTE (60 * SECOND)
+#define SESSION_GAP (30 * MINUTE)
+/* A customer comes back this long after the close at the earliest: past
+ * the session gap, whatever the lateness of either message. */
+#define RETURN_CHANCE 0.03
+#define RETURN_AFTER (45 * MINUTE)
+/* A late message belongs to a conversation closed this long ago at least,
+ * so that its time plus the session gap is minutes behind the watermark. */
+#define LATE_AFTER (40 * MINUTE)
 
 #define COUNT_OF(array) (sizeof(array) / sizeof((array)[0]))
 
@@ -145,17 +160,32 @@ struct conversation {
     uint32_t messages_left; /* after the bot's greeting */
     bool will_close;
     int64_t next_ms;
+    /* The plugin's view: whether any of its messages reached it, and the
+     * latest time among those. */
+    bool heard;
+    int64_t last_heard_ms;
 };
 
 struct chat {
     struct conversation conversations[CONCURRENT_CONVERSATIONS];
     uint64_t conversations_started;
+    struct closed_conversations closed;
+    uint64_t unmatched_closes; /* ids for closes of conversations never opened */
 };
 
 static void start_conversation(struct chat *state, struct conversation *conversation,
                                struct prng *rng, int64_t at_ms)
 {
-    conversation->number = ++state->conversations_started;
+    struct closed_conversation *returning = NULL;
+
+    if (prng_chance(rng, RETURN_CHANCE))
+        returning = closed_conversations_pick(&state->closed, rng, at_ms - RETURN_AFTER);
+    if (returning != NULL) {
+        conversation->number = returning->number;
+        returning->number = 0;
+    } else {
+        conversation->number = ++state->conversations_started;
+    }
     conversation->topic = (enum topic)prng_below(rng, TOPIC_COUNT);
     conversation->mood = (enum mood)prng_below(rng, MOOD_COUNT);
     conversation->agent = 1 + prng_below(rng, AGENT_COUNT);
@@ -163,6 +193,8 @@ static void start_conversation(struct chat *state, struct conversation *conversa
     conversation->messages_left = (uint32_t)prng_between(rng, 1, 10);
     conversation->will_close = prng_chance(rng, CLOSE_CHANCE);
     conversation->next_ms = at_ms;
+    conversation->heard = false;
+    conversation->last_heard_ms = 0;
 }
 
 static void *chat_create(struct prng *rng, int64_t start_ms)
@@ -171,6 +203,7 @@ static void *chat_create(struct prng *rng, int64_t start_ms)
 
     if (state == NULL)
         return NULL;
+    closed_conversations_init(&state->closed);
     /* Staggered, so the first minutes already interleave. */
     for (size_t i = 0; i < CONCURRENT_CONVERSATIONS; i++)
         start_conversation(state, &state->conversations[i], rng,
@@ -234,6 +267,8 @@ static void schedule_next_turn(struct chat *state, struct conversation *conversa
         }
         break; /* left open: the customer just went away */
     case TURN_CLOSE:
+        closed_conversations_add(&state->closed, conversation->number, now,
+                                 (unsigned)conversation->mood);
         break;
     }
     start_conversation(state, conversation, rng, now + prng_between(rng, 0, 20 * SECOND));
@@ -271,59 +306,160 @@ static void write_message_text(const struct conversation *conversation, struct p
     }
 }
 
-static void chat_next(void *opaque, struct prng *rng, struct event_record *record)
+/* The fields every chat event starts with, and its key. */
+static void begin_event(struct event_record *record, const char *conversation_id,
+                        int conversation_id_len, int64_t ts_ms)
+{
+    if (conversation_id_len < 0) {
+        record->overflow = true;
+        return;
+    }
+    event_record_add_string(record, "conversation_id", conversation_id,
+                            (size_t)conversation_id_len);
+    event_record_add_time(record, "ts", ts_ms, TIME_ISO_UTC);
+    event_record_set_key(record, conversation_id, (size_t)conversation_id_len);
+}
+
+/* The conversation's event of its current turn, at ts_ms. */
+static void write_event(struct event_record *record, const struct conversation *conversation,
+                        int64_t ts_ms, struct prng *rng)
+{
+    static const char *const senders[] = {
+        [TURN_CUSTOMER_OPENS] = "customer",
+        [TURN_BOT] = "bot",
+        [TURN_AGENT] = "agent",
+        [TURN_CUSTOMER] = "customer",
+    };
+    char conversation_id[32], agent_id[16];
+    char text_storage[512];
+    struct json_text text;
+    const char *sender;
+
+    begin_event(record, conversation_id,
+                snprintf(conversation_id, sizeof(conversation_id), "conv-%06llu",
+                         (unsigned long long)conversation->number),
+                ts_ms);
+    if (conversation->turn == TURN_CLOSE) {
+        event_record_add_string(record, "event", "closed", strlen("closed"));
+        return;
+    }
+    sender = senders[conversation->turn];
+    event_record_add_string(record, "sender", sender, strlen(sender));
+    if (conversation->turn == TURN_AGENT) {
+        int agent_id_len = snprintf(agent_id, sizeof(agent_id), "agent-%02u",
+                                    conversation->agent);
+
+        event_record_add_string(record, "agent_id", agent_id, (size_t)agent_id_len);
+    }
+    json_text_init(&text, text_storage, sizeof(text_storage));
+    write_message_text(conversation, rng, &text);
+    if (text.overflow)
+        record->overflow = true;
+    event_record_add_string(record, "text", text.data, text.len);
+}
+
+static void chat_next(void *opaque, struct prng *rng, bool delivered, struct event_record *record)
 {
     struct chat *state = opaque;
     struct conversation *conversation = earliest(state);
-    char conversation_id[32], agent_id[16];
-    int conversation_id_len;
+    int64_t ts_ms = late_arrival_time(rng, conversation->next_ms);
 
-    conversation_id_len = snprintf(conversation_id, sizeof(conversation_id), "conv-%06llu",
-                                   (unsigned long long)conversation->number);
-    record->event_ms = late_arrival_time(rng, conversation->next_ms);
-    event_record_add_string(record, "conversation_id", FIELD_REQUIRED, conversation_id,
-                            (size_t)conversation_id_len);
-    event_record_add_time(record, "ts", FIELD_REQUIRED, record->event_ms, TIME_ISO_UTC);
-    event_record_set_key(record, conversation_id, (size_t)conversation_id_len);
-
+    write_event(record, conversation, ts_ms, rng);
     if (conversation->turn == TURN_CLOSE) {
-        event_record_add_string(record, "event", FIELD_REQUIRED, "closed", strlen("closed"));
-    } else {
-        static const char *const senders[] = {
-            [TURN_CUSTOMER_OPENS] = "customer",
-            [TURN_BOT] = "bot",
-            [TURN_AGENT] = "agent",
-            [TURN_CUSTOMER] = "customer",
-        };
-        const char *sender = senders[conversation->turn];
-        char text_storage[512];
-        struct json_text text;
-
-        event_record_add_string(record, "sender", FIELD_REQUIRED, sender, strlen(sender));
-        if (conversation->turn == TURN_AGENT) {
-            int agent_id_len = snprintf(agent_id, sizeof(agent_id), "agent-%02u",
-                                        conversation->agent);
-
-            event_record_add_string(record, "agent_id", FIELD_OPTIONAL, agent_id,
-                                    (size_t)agent_id_len);
-        }
-        json_text_init(&text, text_storage, sizeof(text_storage));
-        write_message_text(conversation, rng, &text);
-        if (text.overflow)
-            record->overflow = true;
-        event_record_add_string(record, "text", FIELD_OPTIONAL, text.data, text.len);
+        /* The plugin ends a conversation a session gap after the last
+         * message it got, so a close after bad records took every
+         * message, or a session gap's worth of them, closes nothing. */
+        if (delivered && (!conversation->heard ||
+                          conversation->next_ms - conversation->last_heard_ms >= SESSION_GAP))
+            record->dangling_field = "event";
+    } else if (delivered) {
+        if (!conversation->heard || ts_ms > conversation->last_heard_ms)
+            conversation->last_heard_ms = ts_ms;
+        conversation->heard = true;
     }
     schedule_next_turn(state, conversation, rng);
 }
 
-static const struct wrong_value chat_wrong_values[] = {
-    { "ts", "\"soon\"", NULL, NULL },
-    { "ts", "\"2022-01-01T25:61:00Z\"", NULL, NULL },
-    { "sender", "3", NULL, NULL },
-    { "conversation_id", "123", NULL, NULL },
-    { "conversation_id", "null", NULL, NULL },
-    { "text", "42", NULL, NULL },
-    { "event", "true", NULL, NULL },
+/* A customer's message from a conversation closed long ago, delivered
+ * only now: a phone that was offline since. */
+static const char *chat_write_late(void *opaque, struct prng *rng, int64_t start_ms,
+                                   struct event_record *record)
+{
+    struct chat *state = opaque;
+    const struct closed_conversation *closed =
+        closed_conversations_pick(&state->closed, rng, record->event_ms - LATE_AFTER);
+    struct conversation gone = { .turn = TURN_CUSTOMER };
+
+    (void)start_ms;
+    if (closed == NULL)
+        return NULL;
+    gone.number = closed->number;
+    gone.mood = (enum mood)closed->mood;
+    event_record_clear(record);
+    write_event(record, &gone, closed->closed_ms - prng_between(rng, 10 * SECOND, 2 * MINUTE),
+                rng);
+    return "ts";
+}
+
+/* A close for a conversation whose messages went elsewhere: its id, in a
+ * form of its own, is never opened. */
+static const char *chat_write_unmatched(void *opaque, struct prng *rng, int64_t start_ms,
+                                        struct event_record *record)
+{
+    struct chat *state = opaque;
+    int64_t ts_ms = record->event_ms;
+    char conversation_id[32];
+
+    (void)rng;
+    (void)start_ms;
+    event_record_clear(record);
+    begin_event(record, conversation_id,
+                snprintf(conversation_id, sizeof(conversation_id), "conv-lost-%06llu",
+                         (unsigned long long)++state->unmatched_closes),
+                ts_ms);
+    event_record_add_string(record, "event", "closed", strlen("closed"));
+    return "event";
+}
+
+#define AS_MESSAGE { "event", FIELD_REMOVE, NULL }
+#define AS_AGENT { "sender", FIELD_SET, "\"agent\"" }
+#define WITH_SENDER { "sender", FIELD_ADD, "\"customer\"" }
+
+/*
+ * A record with an event field is an event, whatever else it holds, and
+ * the fields of a message are only checked on messages: faults of those
+ * make the event a message (and a message an agent's, for agent_id).
+ */
+static const struct field_fault chat_faults[] = {
+    FIELD_MISSING("conversation_id"),
+    FIELD_MISSING("ts"),
+    { MALFORMED_MISSING_FIELD, "sender", { { "sender", FIELD_REMOVE, NULL }, AS_MESSAGE } },
+    { MALFORMED_MISSING_FIELD, "agent_id",
+      { { "agent_id", FIELD_REMOVE, NULL }, AS_AGENT, AS_MESSAGE } },
+    { MALFORMED_MISSING_FIELD, "text",
+      { { "text", FIELD_REMOVE, NULL }, AS_MESSAGE, WITH_SENDER } },
+    FIELD_WRONG("conversation_id", "123"),
+    FIELD_WRONG("conversation_id", "null"),
+    FIELD_WRONG("conversation_id", "\"\""),
+    FIELD_WRONG("conversation_id", "\"conv-\\u0000\""),
+    FIELD_WRONG("ts", "\"soon\""),
+    FIELD_WRONG("ts", "\"2022-01-01T25:61:00Z\""),
+    FIELD_WRONG("ts", "true"),
+    FIELD_WRONG("ts", "253402300800000"),     /* 10000-01-01: past year 9999 */
+    FIELD_WRONG("ts", "1640995200000000"),    /* microseconds for milliseconds */
+    FIELD_WRONG("event", "\"reopened\""),
+    FIELD_WRONG("event", "\"Closed\""),
+    FIELD_WRONG("event", "true"),
+    { MALFORMED_WRONG_TYPE, "sender", { { "sender", FIELD_SET, "3" }, AS_MESSAGE } },
+    { MALFORMED_WRONG_TYPE, "sender", { { "sender", FIELD_SET, "\"Agent\"" }, AS_MESSAGE } },
+    { MALFORMED_WRONG_TYPE, "sender", { { "sender", FIELD_SET, "\"system\"" }, AS_MESSAGE } },
+    { MALFORMED_WRONG_TYPE, "agent_id",
+      { { "agent_id", FIELD_SET, "\"\"" }, AS_AGENT, AS_MESSAGE } },
+    { MALFORMED_WRONG_TYPE, "agent_id",
+      { { "agent_id", FIELD_SET, "7" }, AS_AGENT, AS_MESSAGE } },
+    { MALFORMED_WRONG_TYPE, "text", { { "text", FIELD_SET, "42" }, AS_MESSAGE, WITH_SENDER } },
+    { MALFORMED_WRONG_TYPE, "text",
+      { { "text", FIELD_SET, "null" }, AS_MESSAGE, WITH_SENDER } },
 };
 
 const struct event_profile chat_profile = {
@@ -331,6 +467,8 @@ const struct event_profile chat_profile = {
     .create = chat_create,
     .destroy = chat_destroy,
     .next = chat_next,
-    .wrong_values = chat_wrong_values,
-    .wrong_value_count = COUNT_OF(chat_wrong_values),
+    .write_late = chat_write_late,
+    .write_unmatched = chat_write_unmatched,
+    .faults = chat_faults,
+    .fault_count = COUNT_OF(chat_faults),
 };

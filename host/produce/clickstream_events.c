@@ -118,7 +118,8 @@ static int draw_rating(struct prng *rng)
     return 1;
 }
 
-static void clickstream_next(void *opaque, struct prng *rng, struct event_record *record)
+static void clickstream_next(void *opaque, struct prng *rng, bool delivered,
+                             struct event_record *record)
 {
     struct clickstream *state = opaque;
     struct session *session = &state->sessions[prng_below(rng, CONCURRENT_SESSIONS)];
@@ -172,28 +173,47 @@ static void clickstream_next(void *opaque, struct prng *rng, struct event_record
         page_len = snprintf(page, sizeof(page), "/product%u", session->product_id);
     userid_len = snprintf(userid, sizeof(userid), "user%u", session->user_id);
 
-    record->event_ms = late_arrival_time(rng, state->now_ms);
-    event_record_add_time(record, "timestamp", FIELD_REQUIRED, record->event_ms,
+    (void)delivered; /* events stand alone */
+    event_record_add_time(record, "timestamp", late_arrival_time(rng, state->now_ms),
                           TIME_ISO_SECONDS);
-    event_record_add_string(record, "userid", FIELD_REQUIRED, userid, (size_t)userid_len);
-    event_record_add_string(record, "page", FIELD_REQUIRED, page, (size_t)page_len);
-    event_record_add_string(record, "action", FIELD_REQUIRED, action_names[action],
+    event_record_add_string(record, "userid", userid, (size_t)userid_len);
+    event_record_add_string(record, "page", page, (size_t)page_len);
+    event_record_add_string(record, "action", action_names[action],
                             strlen(action_names[action]));
     if (action == ACTION_RATING)
-        event_record_add_int(record, "rating", FIELD_REQUIRED, draw_rating(rng));
+        event_record_add_int(record, "rating", draw_rating(rng));
     event_record_set_key(record, userid, (size_t)userid_len);
 }
 
-static const struct wrong_value clickstream_wrong_values[] = {
-    { "page", "404", NULL, NULL },
-    { "rating", "0", "action", "\"rating\"" },
-    { "rating", "6", "action", "\"rating\"" },
-    { "rating", "\"five\"", "action", "\"rating\"" },
-    { "rating", "3.5", "action", "\"rating\"" },
-    { "timestamp", "\"yesterday\"", NULL, NULL },
-    { "timestamp", "\"2022-01-01T25:61:00\"", NULL, NULL },
-    { "userid", "123", NULL, NULL },
-    { "action", "true", NULL, NULL },
+#define AS_RATING { "action", FIELD_SET, "\"rating\"" }
+
+/* A rating is only checked when the action is one. */
+static const struct field_fault clickstream_faults[] = {
+    FIELD_MISSING("timestamp"),
+    FIELD_MISSING("userid"),
+    FIELD_MISSING("page"),
+    FIELD_MISSING("action"),
+    { MALFORMED_MISSING_FIELD, "rating", { { "rating", FIELD_REMOVE, NULL }, AS_RATING } },
+    FIELD_WRONG("timestamp", "\"yesterday\""),
+    FIELD_WRONG("timestamp", "\"2022-01-01T25:61:00\""),
+    FIELD_WRONG("timestamp", "true"),
+    FIELD_WRONG("timestamp", "-1640995200000"),    /* before 1970: a sign error */
+    FIELD_WRONG("timestamp", "253402300800000"),   /* 10000-01-01: past year 9999 */
+    FIELD_WRONG("timestamp", "1640995200000000"),  /* microseconds for milliseconds */
+    FIELD_WRONG("userid", "123"),
+    FIELD_WRONG("userid", "\"\""),
+    FIELD_WRONG("userid", "\"user\\u00001\""),
+    FIELD_WRONG("page", "404"),
+    FIELD_WRONG("page", "null"),
+    FIELD_WRONG("page", "\"\""),
+    FIELD_WRONG("page", "\"/product\\u00002\""),
+    FIELD_WRONG("action", "true"),
+    FIELD_WRONG("action", "\"\""),
+    { MALFORMED_WRONG_TYPE, "rating", { { "rating", FIELD_SET, "0" }, AS_RATING } },
+    { MALFORMED_WRONG_TYPE, "rating", { { "rating", FIELD_SET, "6" }, AS_RATING } },
+    { MALFORMED_WRONG_TYPE, "rating", { { "rating", FIELD_SET, "3.5" }, AS_RATING } },
+    { MALFORMED_WRONG_TYPE, "rating", { { "rating", FIELD_SET, "5.0" }, AS_RATING } },
+    { MALFORMED_WRONG_TYPE, "rating", { { "rating", FIELD_SET, "\"five\"" }, AS_RATING } },
 };
 
 const struct event_profile clickstream_profile = {
@@ -201,6 +221,7 @@ const struct event_profile clickstream_profile = {
     .create = clickstream_create,
     .destroy = clickstream_destroy,
     .next = clickstream_next,
-    .wrong_values = clickstream_wrong_values,
-    .wrong_value_count = sizeof(clickstream_wrong_values) / sizeof(clickstream_wrong_values[0]),
+    .write_late = late_arrival_past_window,
+    .faults = clickstream_faults,
+    .fault_count = sizeof(clickstream_faults) / sizeof(clickstream_faults[0]),
 };

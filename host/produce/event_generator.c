@@ -26,6 +26,10 @@ struct event_generator {
     struct prng event_rng;
     struct prng fault_rng;
     double bad_ratio;
+    int64_t start_ms;
+    /* The kinds of bad record this profile has, drawn evenly. */
+    enum malformed_kind kinds[MALFORMED_KIND_COUNT];
+    uint32_t kind_count;
     struct event_record record;
     struct json_text text;
     char text_storage[RECORD_BYTES];
@@ -57,6 +61,13 @@ struct event_generator *event_generator_new(const struct event_generator_options
         return NULL;
     generator->profile = profile;
     generator->bad_ratio = options->bad_ratio;
+    generator->start_ms = options->start_ms;
+    generator->kind_count = 0;
+    for (int kind = MALFORMED_NOT_JSON; kind <= MALFORMED_LAST_RECORD_KIND; kind++)
+        generator->kinds[generator->kind_count++] = (enum malformed_kind)kind;
+    generator->kinds[generator->kind_count++] = MALFORMED_LATE;
+    if (profile->write_unmatched != NULL)
+        generator->kinds[generator->kind_count++] = MALFORMED_UNMATCHED;
     prng_seed(&generator->event_rng, options->seed);
     prng_seed(&generator->fault_rng, options->seed ^ FAULT_STREAM_SALT);
     event_record_init(&generator->record);
@@ -77,21 +88,52 @@ void event_generator_free(struct event_generator *generator)
     free(generator);
 }
 
+/* Draws the kind of a bad record and, for the kinds that come from the
+ * stream, rewrites the event; *field gets what the fault concerns. */
+static enum malformed_kind draw_fault(struct event_generator *generator, const char **field)
+{
+    const struct event_profile *profile = generator->profile;
+    struct prng *rng = &generator->fault_rng;
+    enum malformed_kind kind = generator->kinds[prng_below(rng, generator->kind_count)];
+    stream_fault rewrite = kind == MALFORMED_LATE ? profile->write_late
+                           : kind == MALFORMED_UNMATCHED ? profile->write_unmatched
+                           : NULL;
+
+    *field = NULL;
+    if (rewrite == NULL)
+        return kind;
+    *field = rewrite(generator->profile_state, rng, generator->start_ms, &generator->record);
+    if (*field != NULL)
+        return kind;
+    /* Too early in the stream for that one: a fault of the record instead. */
+    return (enum malformed_kind)(MALFORMED_NOT_JSON +
+                                 prng_below(rng, MALFORMED_LAST_RECORD_KIND - MALFORMED_NOT_JSON + 1));
+}
+
 int event_generator_next(struct event_generator *generator, struct generated_record *out)
 {
     struct event_record *record = &generator->record;
     const struct event_profile *profile = generator->profile;
     enum malformed_kind kind = MALFORMED_NONE;
+    const char *field = NULL;
+    bool bad = generator->bad_ratio > 0 &&
+               prng_chance(&generator->fault_rng, generator->bad_ratio);
 
     event_record_clear(record);
     json_text_reset(&generator->text);
-    profile->next(generator->profile_state, &generator->event_rng, record);
-    if (generator->bad_ratio > 0 && prng_chance(&generator->fault_rng, generator->bad_ratio))
-        kind = (enum malformed_kind)(1 + prng_below(&generator->fault_rng,
-                                                    MALFORMED_KIND_COUNT - 1));
-    out->malformed_field = malformed_record_write(kind, record, profile->wrong_values,
-                                                  profile->wrong_value_count,
-                                                  &generator->fault_rng, &generator->text);
+    profile->next(generator->profile_state, &generator->event_rng, !bad, record);
+    if (bad) {
+        kind = draw_fault(generator, &field);
+    } else if (record->dangling_field != NULL) {
+        /* Sent as it is, but the plugin will reject it all the same. */
+        kind = MALFORMED_UNMATCHED;
+        field = record->dangling_field;
+    }
+    if (kind <= MALFORMED_LAST_RECORD_KIND && kind != MALFORMED_NONE)
+        field = malformed_record_write(kind, record, profile->faults, profile->fault_count,
+                                       &generator->fault_rng, &generator->text);
+    else
+        event_record_write_object(record, &generator->text);
     if (record->overflow || generator->text.overflow)
         return -1;
     out->value = generator->text.data;
@@ -100,5 +142,6 @@ int event_generator_next(struct event_generator *generator, struct generated_rec
     out->key_len = record->key_len;
     out->event_ms = record->event_ms;
     out->malformed = kind;
+    out->malformed_field = field;
     return 0;
 }

@@ -12,6 +12,17 @@
  * start time give byte-identical records on every machine. Records are
  * written into the generator's own buffers; nothing is allocated per
  * record.
+ *
+ * A good record is one the profile's plugin, run with the shipped
+ * pipeline's settings (configs/), accepts: events are out of order only
+ * within its allowed lateness. A bad one is one it rejects, and each
+ * kind of bad record covers some of the plugin's rejection reasons:
+ * broken JSON, missing fields, wrong types and values, events behind
+ * the watermark (late), and for chat closes of conversations never
+ * opened. Besides the bad_ratio share drawn, a chat close whose
+ * conversation lost every message to bad records is itself bad
+ * (MALFORMED_UNMATCHED), so the bad share of chat is a little above the
+ * ratio.
  */
 
 struct event_generator;
@@ -19,7 +30,7 @@ struct event_generator;
 struct event_generator_options {
     const char *profile;   /* "clickstream", "iot" or "chat" */
     uint64_t seed;
-    double bad_ratio;      /* 0..1: the share of records replaced by malformed ones */
+    double bad_ratio;      /* 0..1: the share of records replaced by bad ones */
     int64_t start_ms;      /* event time of the first record, epoch milliseconds */
 };
 
@@ -31,7 +42,9 @@ struct generated_record {
     size_t key_len;
     int64_t event_ms;               /* the event time the record carries */
     enum malformed_kind malformed;  /* MALFORMED_NONE for a good record */
-    const char *malformed_field;    /* the field a fault concerns, or NULL */
+    const char *malformed_field;    /* the field a fault concerns, or NULL; for a
+                                       missing or wrong field the one the plugin
+                                       names first */
 };
 
 bool event_generator_has_profile(const char *name);

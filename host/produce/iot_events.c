@@ -116,7 +116,7 @@ static void advance_device(struct device *device, struct prng *rng)
     }
 }
 
-static void iot_next(void *opaque, struct prng *rng, struct event_record *record)
+static void iot_next(void *opaque, struct prng *rng, bool delivered, struct event_record *record)
 {
     struct iot *state = opaque;
     struct device *device = &state->devices[prng_below(rng, state->device_count)];
@@ -140,26 +140,43 @@ static void iot_next(void *opaque, struct prng *rng, struct event_record *record
     }
 
     device_id_len = snprintf(device_id, sizeof(device_id), "dev-%04u", device->number);
-    record->event_ms = late_arrival_time(rng, state->now_ms);
-    event_record_add_string(record, "device_id", FIELD_REQUIRED, device_id,
-                            (size_t)device_id_len);
-    event_record_add_time(record, "ts", FIELD_REQUIRED, record->event_ms,
+    (void)delivered; /* readings stand alone */
+    event_record_add_string(record, "device_id", device_id, (size_t)device_id_len);
+    event_record_add_time(record, "ts", late_arrival_time(rng, state->now_ms),
                           device->epoch_time ? TIME_EPOCH_MS : TIME_ISO_UTC);
-    event_record_add_decimal(record, "temperature", FIELD_METRIC,
-                             scaled_round(temperature, 100), 2);
-    event_record_add_decimal(record, "pressure", FIELD_METRIC, scaled_round(pressure, 10), 1);
-    event_record_add_decimal(record, "humidity", FIELD_METRIC, scaled_round(humidity, 10), 1);
+    event_record_add_decimal(record, "temperature", scaled_round(temperature, 100), 2);
+    event_record_add_decimal(record, "pressure", scaled_round(pressure, 10), 1);
+    event_record_add_decimal(record, "humidity", scaled_round(humidity, 10), 1);
     event_record_set_key(record, device_id, (size_t)device_id_len);
 }
 
-static const struct wrong_value iot_wrong_values[] = {
-    { "temperature", NULL, NULL, NULL },
-    { "pressure", NULL, NULL, NULL },
-    { "humidity", "\"high\"", NULL, NULL },
-    { "ts", "\"not-a-time\"", NULL, NULL },
-    { "ts", "\"2022-01-01T25:61:00Z\"", NULL, NULL },
-    { "ts", "true", NULL, NULL },
-    { "device_id", "42", NULL, NULL },
+/* Every metric of the shipped pipeline is required, and must be a number. */
+static const struct field_fault iot_faults[] = {
+    FIELD_MISSING("device_id"),
+    FIELD_MISSING("ts"),
+    FIELD_MISSING("temperature"),
+    FIELD_MISSING("pressure"),
+    FIELD_MISSING("humidity"),
+    /* A reading that measures nothing, as from a sensor that failed. */
+    { MALFORMED_MISSING_FIELD, "temperature", { { "temperature", FIELD_REMOVE, NULL },
+                                                { "pressure", FIELD_REMOVE, NULL },
+                                                { "humidity", FIELD_REMOVE, NULL } } },
+    FIELD_WRONG("device_id", "42"),
+    FIELD_WRONG("device_id", "\"\""),
+    FIELD_WRONG("device_id", "\"dev-\\u00001\""),
+    FIELD_WRONG("ts", "\"not-a-time\""),
+    FIELD_WRONG("ts", "\"2022-01-01T25:61:00Z\""),
+    FIELD_WRONG("ts", "true"),
+    FIELD_WRONG("ts", "-5"),
+    FIELD_WRONG("ts", "253402300800000"),  /* 10000-01-01: past year 9999 */
+    FIELD_WRONG("ts", "1640995200000000"), /* microseconds for milliseconds */
+    /* Numbers sent as text, by firmware that formats everything. */
+    { MALFORMED_WRONG_TYPE, "temperature", { { "temperature", FIELD_QUOTE, "\"21.5\"" } } },
+    { MALFORMED_WRONG_TYPE, "pressure", { { "pressure", FIELD_QUOTE, "\"1013.2\"" } } },
+    FIELD_WRONG("temperature", "true"),
+    FIELD_WRONG("pressure", "null"),
+    FIELD_WRONG("humidity", "\"high\""),
+    FIELD_WRONG("humidity", "null"),
 };
 
 const struct event_profile iot_profile = {
@@ -167,6 +184,7 @@ const struct event_profile iot_profile = {
     .create = iot_create,
     .destroy = iot_destroy,
     .next = iot_next,
-    .wrong_values = iot_wrong_values,
-    .wrong_value_count = sizeof(iot_wrong_values) / sizeof(iot_wrong_values[0]),
+    .write_late = late_arrival_past_window,
+    .faults = iot_faults,
+    .fault_count = sizeof(iot_faults) / sizeof(iot_faults[0]),
 };

@@ -13,6 +13,8 @@ const char *malformed_kind_name(enum malformed_kind kind)
     case MALFORMED_WRONG_TYPE: return "wrong type";
     case MALFORMED_EMPTY: return "empty";
     case MALFORMED_INVALID_UTF8: return "invalid UTF-8";
+    case MALFORMED_LATE: return "late";
+    case MALFORMED_UNMATCHED: return "unmatched";
     }
     return "unknown";
 }
@@ -24,11 +26,11 @@ static void write_not_json(const struct event_record *record, struct prng *rng,
 
     switch (prng_below(rng, 3)) {
     case 0: /* cut off mid-record, as by a writer that died */
-        event_record_write_object(record, NULL, out);
+        event_record_write_object(record, out);
         out->len = start + (out->len - start) / 2;
         break;
     case 1: /* a second closing brace after a complete object */
-        event_record_write_object(record, NULL, out);
+        event_record_write_object(record, out);
         json_text_char(out, '}');
         break;
     default: /* a log line where JSON was expected: name=value ... */
@@ -61,7 +63,7 @@ static void write_not_object(const struct event_record *record, struct prng *rng
         struct json_text inner;
 
         json_text_init(&inner, storage, sizeof(storage));
-        event_record_write_object(record, NULL, &inner);
+        event_record_write_object(record, &inner);
         if (inner.overflow)
             out->overflow = true;
         json_text_string(out, inner.data, inner.len);
@@ -69,50 +71,10 @@ static void write_not_object(const struct event_record *record, struct prng *rng
     }
     default: /* a batch of one where a single event was expected */
         json_text_char(out, '[');
-        event_record_write_object(record, NULL, out);
+        event_record_write_object(record, out);
         json_text_char(out, ']');
         break;
     }
-}
-
-static const char *write_missing_field(const struct event_record *record, struct prng *rng,
-                                       struct json_text *out)
-{
-    bool skip[EVENT_RECORD_MAX_FIELDS] = { false };
-    size_t required[EVENT_RECORD_MAX_FIELDS];
-    size_t required_count = 0;
-    bool has_metrics = false;
-    uint32_t choice;
-
-    for (size_t i = 0; i < record->field_count; i++) {
-        if (record->fields[i].role == FIELD_REQUIRED)
-            required[required_count++] = i;
-        else if (record->fields[i].role == FIELD_METRIC)
-            has_metrics = true;
-    }
-    if (required_count == 0 && !has_metrics) {
-        event_record_write_object(record, NULL, out);
-        return NULL;
-    }
-    choice = prng_below(rng, (uint32_t)required_count + (has_metrics ? 1 : 0));
-    if (choice < required_count) {
-        skip[required[choice]] = true;
-        event_record_write_object(record, skip, out);
-        return record->fields[required[choice]].name;
-    }
-    /* All readings gone: an event that measures nothing. */
-    for (size_t i = 0; i < record->field_count; i++)
-        skip[i] = record->fields[i].role == FIELD_METRIC;
-    event_record_write_object(record, skip, out);
-    return MALFORMED_METRIC_FIELD;
-}
-
-static bool wrong_value_applies(const struct wrong_value *wrong, const struct event_record *record)
-{
-    if (event_record_find(record, wrong->field) >= 0)
-        return true;
-    return wrong->companion_field != NULL &&
-           event_record_find(record, wrong->companion_field) >= 0;
 }
 
 /* One "name": value member; quoted writes the value text as a JSON string. */
@@ -130,69 +92,78 @@ static void write_member(struct json_text *out, bool *first, const char *name,
         json_text_raw(out, value, value_len);
 }
 
-/* The record with wrong->field (and its companion) set to the wrong
- * value, replacing the field where present, appended where not. */
-static void write_with_wrong_value(const struct event_record *record,
-                                   const struct wrong_value *wrong, struct json_text *out)
+static const struct field_edit *find_edit(const struct field_fault *fault, const char *field)
+{
+    for (size_t i = 0; i < FIELD_FAULT_EDITS && fault->edits[i].field != NULL; i++) {
+        if (strcmp(fault->edits[i].field, field) == 0)
+            return &fault->edits[i];
+    }
+    return NULL;
+}
+
+/* The record with the fault's edits applied: fields edited in place,
+ * those the edits add appended in the order of the edits. */
+static void write_with_fault(const struct event_record *record, const struct field_fault *fault,
+                             struct json_text *out)
 {
     bool first = true;
-    bool wrote_field = false, wrote_companion = wrong->companion_field == NULL;
 
     json_text_char(out, '{');
     for (size_t i = 0; i < record->field_count; i++) {
-        const char *name = record->fields[i].name;
+        const struct field_edit *edit = find_edit(fault, record->fields[i].name);
         const char *value = event_record_value(record, i);
         size_t value_len = record->fields[i].value_len;
-        bool quoted = false;
 
-        if (strcmp(name, wrong->field) == 0) {
-            wrote_field = true;
-            if (wrong->json == NULL) {
-                quoted = true;
-            } else {
-                value = wrong->json;
-                value_len = strlen(wrong->json);
-            }
-        } else if (wrong->companion_field != NULL &&
-                   strcmp(name, wrong->companion_field) == 0) {
-            wrote_companion = true;
-            value = wrong->companion_json;
-            value_len = strlen(wrong->companion_json);
+        if (edit != NULL && edit->op == FIELD_REMOVE)
+            continue;
+        if (edit != NULL && edit->op == FIELD_SET) {
+            value = edit->json;
+            value_len = strlen(edit->json);
         }
-        write_member(out, &first, name, value, value_len, quoted);
+        write_member(out, &first, record->fields[i].name, value, value_len,
+                     edit != NULL && edit->op == FIELD_QUOTE);
     }
-    if (!wrote_companion)
-        write_member(out, &first, wrong->companion_field, wrong->companion_json,
-                     strlen(wrong->companion_json), false);
-    if (!wrote_field && wrong->json != NULL)
-        write_member(out, &first, wrong->field, wrong->json, strlen(wrong->json), false);
+    for (size_t i = 0; i < FIELD_FAULT_EDITS && fault->edits[i].field != NULL; i++) {
+        const struct field_edit *edit = &fault->edits[i];
+
+        if (edit->op != FIELD_REMOVE && event_record_find(record, edit->field) < 0)
+            write_member(out, &first, edit->field, edit->json, strlen(edit->json), false);
+    }
     json_text_char(out, '}');
 }
 
-static const char *write_wrong_type(const struct event_record *record,
-                                    const struct wrong_value *wrong_values,
-                                    size_t wrong_value_count, struct prng *rng,
-                                    struct json_text *out)
+/* One of the profile's faults of this kind, drawn evenly. */
+static const char *write_field_fault(enum malformed_kind kind, const struct event_record *record,
+                                     const struct field_fault *faults, size_t fault_count,
+                                     struct prng *rng, struct json_text *out)
 {
-    static const struct wrong_value object_instead = { NULL, "{}", NULL, NULL };
-    uint32_t start = wrong_value_count > 0 ? prng_below(rng, (uint32_t)wrong_value_count) : 0;
-    struct wrong_value fallback;
+    uint32_t of_kind = 0, chosen;
 
-    /* The first wrong value, from a random start, that fits this event. */
-    for (size_t n = 0; n < wrong_value_count; n++) {
-        const struct wrong_value *wrong = &wrong_values[(start + n) % wrong_value_count];
+    for (size_t i = 0; i < fault_count; i++)
+        of_kind += faults[i].kind == kind;
+    if (of_kind == 0) {
+        /* A profile without such a fault: its first field, which every
+         * profile requires, goes missing or holds an object. */
+        struct field_fault fallback = {
+            .kind = kind,
+            .field = record->fields[0].name,
+            .edits = { { record->fields[0].name,
+                         kind == MALFORMED_MISSING_FIELD ? FIELD_REMOVE : FIELD_SET, "{}" } },
+        };
 
-        if (wrong_value_applies(wrong, record)) {
-            write_with_wrong_value(record, wrong, out);
-            return wrong->field;
+        write_with_fault(record, &fallback, out);
+        return fallback.field;
+    }
+    chosen = prng_below(rng, of_kind);
+    for (size_t i = 0; i < fault_count; i++) {
+        if (faults[i].kind != kind)
+            continue;
+        if (chosen-- == 0) {
+            write_with_fault(record, &faults[i], out);
+            return faults[i].field;
         }
     }
-    /* No profile value fits: an object where a plain value belongs is
-     * wrong for every field the profiles define. */
-    fallback = object_instead;
-    fallback.field = record->fields[0].name;
-    write_with_wrong_value(record, &fallback, out);
-    return fallback.field;
+    return NULL;
 }
 
 static const char *write_invalid_utf8(const struct event_record *record, struct prng *rng,
@@ -215,7 +186,7 @@ static const char *write_invalid_utf8(const struct event_record *record, struct 
     }
     if (string_count == 0) {
         json_text_cstr(out, bad);
-        event_record_write_object(record, NULL, out);
+        event_record_write_object(record, out);
         return NULL;
     }
     target = strings[prng_below(rng, (uint32_t)string_count)];
@@ -242,13 +213,15 @@ static const char *write_invalid_utf8(const struct event_record *record, struct 
 }
 
 const char *malformed_record_write(enum malformed_kind kind, const struct event_record *record,
-                                   const struct wrong_value *wrong_values,
-                                   size_t wrong_value_count, struct prng *rng,
-                                   struct json_text *out)
+                                   const struct field_fault *faults, size_t fault_count,
+                                   struct prng *rng, struct json_text *out)
 {
     switch (kind) {
     case MALFORMED_NONE:
-        event_record_write_object(record, NULL, out);
+    case MALFORMED_LATE:
+    case MALFORMED_UNMATCHED:
+        /* Nothing to break: the event itself is what is wrong, if anything. */
+        event_record_write_object(record, out);
         return NULL;
     case MALFORMED_NOT_JSON:
         write_not_json(record, rng, out);
@@ -257,9 +230,8 @@ const char *malformed_record_write(enum malformed_kind kind, const struct event_
         write_not_object(record, rng, out);
         return NULL;
     case MALFORMED_MISSING_FIELD:
-        return write_missing_field(record, rng, out);
     case MALFORMED_WRONG_TYPE:
-        return write_wrong_type(record, wrong_values, wrong_value_count, rng, out);
+        return write_field_fault(kind, record, faults, fault_count, rng, out);
     case MALFORMED_EMPTY:
         return NULL;
     case MALFORMED_INVALID_UTF8:

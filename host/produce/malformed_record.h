@@ -20,36 +20,59 @@ enum malformed_kind {
     MALFORMED_WRONG_TYPE,   /* an object with a field of the wrong type or value */
     MALFORMED_EMPTY,        /* zero bytes */
     MALFORMED_INVALID_UTF8, /* JSON whose string bytes are not UTF-8 */
+    /* Well-formed events the stream around them makes wrong: */
+    MALFORMED_LATE,         /* timed behind what the plugin still accepts */
+    MALFORMED_UNMATCHED,    /* ends what never began: a close of a conversation never opened */
 };
-#define MALFORMED_KIND_COUNT (MALFORMED_INVALID_UTF8 + 1)
+#define MALFORMED_KIND_COUNT (MALFORMED_UNMATCHED + 1)
 
-/* The name a field group takes in reports: FIELD_METRIC fields go missing
- * together, as "metric". */
-#define MALFORMED_METRIC_FIELD "metric"
+/* The last kind malformed_record_write makes from the event alone. */
+#define MALFORMED_LAST_RECORD_KIND MALFORMED_INVALID_UTF8
 
 /*
- * A wrong value a profile knows for one of its fields. json NULL means the
- * field's own value quoted as a string (a number sent as "21.53"). A
- * companion override makes some wrong values meaningful: a rating of 6
- * only matters on an event whose action is "rating".
+ * A fault a profile knows for its fields, as up to three edits of an
+ * event: the fault itself, and what makes it count on any event of the
+ * profile (a rating of 6 only matters when the action is "rating", a
+ * missing agent_id only on an agent's message).
  */
-struct wrong_value {
-    const char *field;
-    const char *json;
-    const char *companion_field;
-    const char *companion_json;
+enum field_edit_op {
+    FIELD_SET,    /* the field becomes `json`, added where absent */
+    FIELD_ADD,    /* the field is added as `json` where absent, else kept */
+    FIELD_QUOTE,  /* the field's own value as a JSON string (a number sent
+                     as "21.53"); added as `json` where absent */
+    FIELD_REMOVE,
 };
+
+struct field_edit {
+    const char *field; /* NULL: no edit */
+    enum field_edit_op op;
+    const char *json;
+};
+
+#define FIELD_FAULT_EDITS 3
+
+struct field_fault {
+    enum malformed_kind kind; /* MALFORMED_MISSING_FIELD or MALFORMED_WRONG_TYPE */
+    const char *field;        /* the field at fault: the first one the plugin
+                                 checks of those the edits break */
+    struct field_edit edits[FIELD_FAULT_EDITS];
+};
+
+/* The plain faults: a field left out, a field set to a wrong value. */
+#define FIELD_MISSING(name) { MALFORMED_MISSING_FIELD, name, { { name, FIELD_REMOVE, NULL } } }
+#define FIELD_WRONG(name, json) { MALFORMED_WRONG_TYPE, name, { { name, FIELD_SET, json } } }
 
 const char *malformed_kind_name(enum malformed_kind kind);
 
 /*
- * Writes `record` broken as `kind` says (not MALFORMED_NONE) into out.
- * Returns the name of the field the fault concerns, or NULL when the fault
- * is about the whole record.
+ * Writes `record` broken as `kind` says (MALFORMED_NOT_JSON to
+ * MALFORMED_LAST_RECORD_KIND) into out. A missing field or wrong type is
+ * one of the profile's `faults` of that kind, drawn evenly; a profile
+ * should list some of each. Returns the name of the field the fault
+ * concerns, or NULL when the fault is about the whole record.
  */
 const char *malformed_record_write(enum malformed_kind kind, const struct event_record *record,
-                                   const struct wrong_value *wrong_values,
-                                   size_t wrong_value_count, struct prng *rng,
-                                   struct json_text *out);
+                                   const struct field_fault *faults, size_t fault_count,
+                                   struct prng *rng, struct json_text *out);
 
 #endif

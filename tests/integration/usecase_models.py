@@ -141,7 +141,8 @@ def iot(records, rules, metrics=("temperature", "pressure", "humidity"),
         clock = clocks.setdefault(partition, WindowClock(window_ms, lateness_ms))
         reading = parse_object(raw)
         t = event_time_ms(reading.get("ts")) if reading is not None else None
-        ok = (reading is not None and t is not None and nonempty_string(reading.get("device_id"))
+        ok = (reading is not None and t is not None and t <= 253402300799999
+              and nonempty_string(reading.get("device_id"))
               and all(_number(reading.get(m)) for m in metrics)
               and all(_number(reading[r[1]]) for r in rules if r[1] in reading))
         start = clock.start(t) if ok else None
