@@ -26,14 +26,14 @@ typedef struct ph_key_block {
     unsigned char bytes[];
 } ph_key_block;
 
-static uint64_t mix(uint64_t h)
+uint64_t ph_hash_mix64(uint64_t word)
 {
-    h ^= h >> 32;
-    h *= UINT64_C(0xd6e8feb86659fd93);
-    h ^= h >> 32;
-    h *= UINT64_C(0xd6e8feb86659fd93);
-    h ^= h >> 32;
-    return h;
+    word ^= word >> 31;
+    word *= UINT64_C(0x7fb5d329728ea185);
+    word ^= word >> 27;
+    word *= UINT64_C(0x81dadef4bc2dd44d);
+    word ^= word >> 33;
+    return word;
 }
 
 /* Eight bytes at a time; the length goes in first so that keys differing
@@ -54,7 +54,7 @@ static uint64_t hash_key(const unsigned char *key, size_t key_len)
     if (key_len > 0)
         memcpy(&word, key, key_len);
     h = (h ^ word) * UINT64_C(0xc4ceb9fe1a85ec53);
-    return mix(h);
+    return ph_hash_mix64(h);
 }
 
 static uint64_t slot_of(uint64_t hash, size_t entry_number)

@@ -1,6 +1,7 @@
 /*
- * Tumbling event-time windows: alignment, the watermark, and the set of
- * a partition's open windows with the offsets they still need.
+ * Tumbling event-time windows: alignment, the watermark, and the set of a
+ * partition's open windows with the offsets they still need. The
+ * aggregator built on them is in window_aggregator.c.
  */
 #include <pipehost/window.h>
 

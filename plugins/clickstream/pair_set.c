@@ -6,18 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FIRST_SLOT_COUNT 16
+#include <pipehost/key_table.h>
 
-/* The packed pairs differ mostly in their low bits: mix them all in. */
-static uint64_t hash_pair(uint64_t pair)
-{
-    pair ^= pair >> 31;
-    pair *= UINT64_C(0x7fb5d329728ea185);
-    pair ^= pair >> 27;
-    pair *= UINT64_C(0x81dadef4bc2dd44d);
-    pair ^= pair >> 33;
-    return pair;
-}
+#define FIRST_SLOT_COUNT 16
 
 int pair_set_init(pair_set *set)
 {
@@ -44,7 +35,8 @@ void pair_set_clear(pair_set *set)
 
 static uint64_t *slot_for(uint64_t *slots, size_t mask, uint64_t pair)
 {
-    size_t index = (size_t)hash_pair(pair) & mask;
+    /* The packed pairs differ mostly in their low bits: mix them all in. */
+    size_t index = (size_t)ph_hash_mix64(pair) & mask;
 
     while (slots[index] != 0 && slots[index] != pair)
         index = (index + 1) & mask;

@@ -27,25 +27,6 @@
 #include "device_window.h"
 #include "telemetry_config.h"
 
-/* "2022-01-01T12:22:25.123Z" and room to spare. */
-#define TIME_TEXT_SIZE 40
-
-typedef struct iot_telemetry {
-    const ph_host_api *host;
-    ph_context *ctx;
-    ph_window_clock clock;
-    telemetry_config config;
-    ph_window_set windows; /* each state is a device_window */
-    alert_state alerts;
-    /* Per reading, indexed like config.fields; allocated once. */
-    json_t **found;
-    double *values;
-    unsigned char *present;
-    ph_json_text value; /* the output record being written */
-    char *key;          /* the output key being written */
-    size_t key_capacity;
-} iot_telemetry;
-
 /* One accepted reading: its values sit in self->values and self->present. */
 typedef struct reading {
     const char *device_id;
@@ -53,63 +34,29 @@ typedef struct reading {
     int64_t time_ms;
 } reading;
 
-static void iot_telemetry_destroy(void *instance)
-{
-    iot_telemetry *self = instance;
-
-    if (self == NULL)
-        return;
-    for (size_t i = 0; i < self->windows.count; i++)
-        device_window_destroy(self->windows.windows[i].state);
-    ph_window_set_free(&self->windows);
-    alert_state_free(&self->alerts);
-    telemetry_config_free(&self->config);
-    free(self->found);
-    free(self->values);
-    free(self->present);
-    ph_json_text_free(&self->value);
-    free(self->key);
-    free(self);
-}
-
-static int iot_telemetry_init(const ph_host_api *host, ph_context *ctx, const json_t *config,
-                              void **instance, char *err, size_t err_size)
-{
-    iot_telemetry *self = calloc(1, sizeof(*self));
-    size_t field_count;
-
-    *instance = self;
-    if (self == NULL)
-        goto out_of_memory;
-    self->host = host;
-    self->ctx = ctx;
-    ph_window_set_init(&self->windows);
-    ph_json_text_init(&self->value);
-    if (ph_window_clock_configure(&self->clock, config, err, err_size) != 0 ||
-        telemetry_config_read(&self->config, config, err, err_size) != 0)
-        return -1;
-    field_count = self->config.field_count;
-    self->found = calloc(field_count, sizeof(*self->found));
-    self->values = calloc(field_count, sizeof(*self->values));
-    self->present = calloc(field_count, sizeof(*self->present));
-    if (self->found == NULL || self->values == NULL || self->present == NULL ||
-        alert_state_init(&self->alerts, self->config.rule_count) != 0)
-        goto out_of_memory;
-    /* After a restart: resume the watermark where replay starts. */
-    ph_window_clock_restore(&self->clock, host, ctx);
-    return 0;
-
-out_of_memory:
-    snprintf(err, err_size, "out of memory");
-    return -1;
-}
+typedef struct iot_telemetry {
+    const ph_host_api *host;
+    ph_context *ctx;
+    telemetry_config config;
+    ph_window_aggregator aggregator; /* each window's state is a device_window */
+    alert_state alerts;
+    reading in; /* the reading read last */
+    /* What it holds per field, indexed like config.fields; allocated once. */
+    json_t **found;
+    double *values;
+    unsigned char *present;
+    ph_json_text alert; /* the alert being written */
+} iot_telemetry;
 
 /*
- * Read a record: device_id, ts, every aggregated metric (required) and
- * the metrics only rules use (when present). 0, or -1 after rejecting it.
+ * Read a record into self->in: device_id, ts, every aggregated metric
+ * (required) and the metrics only rules use (when present). 0 with its
+ * time, or -1 after rejecting it.
  */
-static int read_reading(iot_telemetry *self, const ph_record *record, reading *out)
+static int read_reading(void *plugin, const ph_record *record, int64_t *time_ms)
 {
+    iot_telemetry *self = plugin;
+    reading *out = &self->in;
     const ph_host_api *host = self->host;
     const telemetry_config *config = &self->config;
     const json_t *object = ph_record_object(host, self->ctx, record);
@@ -131,6 +78,7 @@ static int read_reading(iot_telemetry *self, const ph_record *record, reading *o
                                                 self->found[i], &self->values[i]) != 0)
             return -1;
     }
+    *time_ms = out->time_ms;
     return 0;
 }
 
@@ -139,8 +87,8 @@ static int read_reading(iot_telemetry *self, const ph_record *record, reading *o
 static int emit_alert(iot_telemetry *self, const ph_record *record, const reading *in,
                       const alert_rule *rule)
 {
-    ph_json_text *text = &self->value;
-    char ts[TIME_TEXT_SIZE];
+    ph_json_text *text = &self->alert;
+    char ts[PH_WINDOW_TIME_TEXT_SIZE];
 
     self->host->format_time(in->time_ms, ts, sizeof(ts));
     ph_json_text_reset(text);
@@ -194,44 +142,49 @@ static int check_rules(iot_telemetry *self, const ph_record *record, const readi
     return 0;
 }
 
-/* The output key DEVICE|WINDOW_START into self->key; its length, or -1
- * out of memory. */
-static int write_stats_key(iot_telemetry *self, const char *device_id, size_t device_id_len,
-                           const char *start)
+static void *create_window(void *plugin)
 {
-    size_t start_len = strlen(start);
-    size_t needed = device_id_len + 1 + start_len;
-
-    if (needed > self->key_capacity) {
-        char *key = realloc(self->key, needed);
-
-        if (key == NULL)
-            return -1;
-        self->key = key;
-        self->key_capacity = needed;
-    }
-    memcpy(self->key, device_id, device_id_len);
-    self->key[device_id_len] = '|';
-    memcpy(self->key + device_id_len + 1, start, start_len);
-    return (int)needed;
+    return device_window_create(((iot_telemetry *)plugin)->config.metric_count);
 }
 
-/* The stats record of one device of a window into self->value. */
-static int write_stats(iot_telemetry *self, const char *device_id, size_t device_id_len,
-                       const device_stats *stats, const char *start, const char *end, int final)
+/* Count the reading read last in its window, then check it against the
+ * rules. 0, or -1 on failure. */
+static int add_reading(void *plugin, void *window, const ph_record *record)
 {
-    ph_json_text *text = &self->value;
+    iot_telemetry *self = plugin;
 
-    ph_json_text_reset(text);
+    if (device_window_add(window, self->in.device_id, self->in.device_id_len,
+                          self->values + FIRST_METRIC_FIELD) != 0)
+        return -1;
+    return check_rules(self, record, &self->in);
+}
+
+static size_t device_count(const void *window)
+{
+    return device_window_count(window);
+}
+
+/* The stats of one device of a window, keyed DEVICE|WINDOW_START. 0, or
+ * -1 out of memory. */
+static int write_stats(void *plugin, const void *window, size_t index, ph_window_result *result)
+{
+    const iot_telemetry *self = plugin;
+    const char *device_id;
+    size_t device_id_len;
+    const device_stats *stats = device_window_stats(window, index, &device_id, &device_id_len);
+    ph_json_text *text = &result->value;
+
+    if (ph_window_result_key(result, device_id, device_id_len, -1) != 0)
+        return -1;
     ph_json_text_begin_object(text);
     ph_json_text_key(text, "type");
     ph_json_text_string(text, "stats", 5);
     ph_json_text_key(text, "device_id");
     ph_json_text_string(text, device_id, device_id_len);
     ph_json_text_key(text, "window_start");
-    ph_json_text_string(text, start, strlen(start));
+    ph_json_text_string(text, result->start, strlen(result->start));
     ph_json_text_key(text, "window_end");
-    ph_json_text_string(text, end, strlen(end));
+    ph_json_text_string(text, result->end, strlen(result->end));
     ph_json_text_key(text, "count");
     ph_json_text_int(text, stats->count);
     for (size_t i = 0; i < self->config.metric_count; i++) {
@@ -248,116 +201,82 @@ static int write_stats(iot_telemetry *self, const char *device_id, size_t device
         ph_json_text_end_object(text);
     }
     ph_json_text_key(text, "final");
-    ph_json_text_bool(text, final);
+    ph_json_text_bool(text, result->final);
     ph_json_text_end_object(text);
-    return ph_json_text_failed(text) ? -1 : 0;
-}
-
-/* Emit the stats of every device of a window. origin: the record that
- * closed it, or NULL in a flush. 0, or -1 on failure. */
-static int emit_window(iot_telemetry *self, const ph_open_window *open, const ph_record *origin,
-                       int final)
-{
-    const device_window *window = open->state;
-    char start[TIME_TEXT_SIZE], end[TIME_TEXT_SIZE];
-    size_t device_count;
-
-    if (window == NULL) /* opened, then out of memory: holds nothing */
-        return 0;
-    device_count = device_window_count(window);
-    self->host->format_time(open->start_ms, start, sizeof(start));
-    self->host->format_time(ph_window_end(&self->clock, open->start_ms), end, sizeof(end));
-    for (size_t i = 0; i < device_count; i++) {
-        const char *device_id;
-        size_t device_id_len;
-        const device_stats *stats = device_window_stats(window, i, &device_id, &device_id_len);
-        int key_len = write_stats_key(self, device_id, device_id_len, start);
-
-        if (key_len < 0 ||
-            write_stats(self, device_id, device_id_len, stats, start, end, final) != 0 ||
-            self->host->emit(self->ctx, origin, self->key, (size_t)key_len, self->value.data,
-                             self->value.length) != 0)
-            return -1;
-    }
     return 0;
 }
 
-/* Emit as final, and drop, every window the watermark has closed. */
-static int close_windows(iot_telemetry *self, const ph_record *origin)
+static void destroy_window(void *window)
 {
-    ph_open_window *open;
-
-    while ((open = ph_window_set_oldest_closed(&self->windows, &self->clock)) != NULL) {
-        if (emit_window(self, open, origin, 1) != 0)
-            return -1;
-        device_window_destroy(open->state);
-        ph_window_set_remove_oldest(&self->windows);
-    }
-    return 0;
+    device_window_destroy(window);
 }
 
-/* Count a reading in its window. 0, or -1 out of memory. */
-static int add_reading(iot_telemetry *self, const ph_record *record, const reading *in)
-{
-    int64_t start = ph_window_start(&self->clock, in->time_ms);
-    ph_open_window *open =
-        ph_window_set_open(&self->windows, &self->clock, start, record->offset);
+static const ph_window_aggregator_ops iot_telemetry_ops = {
+    .read = read_reading,
+    .create = create_window,
+    .add = add_reading,
+    .result_count = device_count,
+    .write_result = write_stats,
+    .clear = NULL,
+    .destroy = destroy_window,
+    .add_failure = "could not count a reading or emit an alert (out of memory)",
+};
 
-    if (open == NULL)
+static void iot_telemetry_destroy(void *instance)
+{
+    iot_telemetry *self = instance;
+
+    if (self == NULL)
+        return;
+    ph_window_aggregator_free(&self->aggregator);
+    alert_state_free(&self->alerts);
+    telemetry_config_free(&self->config);
+    free(self->found);
+    free(self->values);
+    free(self->present);
+    ph_json_text_free(&self->alert);
+    free(self);
+}
+
+static int iot_telemetry_init(const ph_host_api *host, ph_context *ctx, const json_t *config,
+                              void **instance, char *err, size_t err_size)
+{
+    iot_telemetry *self = calloc(1, sizeof(*self));
+    size_t field_count;
+
+    *instance = self;
+    if (self == NULL)
+        goto out_of_memory;
+    self->host = host;
+    self->ctx = ctx;
+    ph_json_text_init(&self->alert);
+    if (ph_window_aggregator_init(&self->aggregator, &iot_telemetry_ops, self, host, ctx, config,
+                                  err, err_size) != 0 ||
+        telemetry_config_read(&self->config, config, err, err_size) != 0)
         return -1;
-    if (open->state == NULL) {
-        open->state = device_window_create(self->config.metric_count);
-        if (open->state == NULL)
-            return -1;
-    }
-    return device_window_add(open->state, in->device_id, in->device_id_len,
-                             self->values + FIRST_METRIC_FIELD);
+    field_count = self->config.field_count;
+    self->found = calloc(field_count, sizeof(*self->found));
+    self->values = calloc(field_count, sizeof(*self->values));
+    self->present = calloc(field_count, sizeof(*self->present));
+    if (self->found == NULL || self->values == NULL || self->present == NULL ||
+        alert_state_init(&self->alerts, self->config.rule_count) != 0)
+        goto out_of_memory;
+    return 0;
+
+out_of_memory:
+    snprintf(err, err_size, "out of memory");
+    return -1;
 }
 
 static ph_status iot_telemetry_process(void *instance, const ph_record *records, size_t count)
 {
-    iot_telemetry *self = instance;
-
-    for (size_t i = 0; i < count; i++) {
-        const ph_record *record = &records[i];
-        reading in;
-
-        if (read_reading(self, record, &in) != 0)
-            continue;
-        if (ph_window_is_closed(&self->clock, ph_window_start(&self->clock, in.time_ms))) {
-            self->host->reject(self->ctx, record, "late event");
-            continue;
-        }
-        if (add_reading(self, record, &in) != 0 || check_rules(self, record, &in) != 0) {
-            self->host->log(self->ctx, PH_LOG_ERROR, "could not count a reading or emit an "
-                                                     "alert (out of memory)");
-            return PH_FATAL;
-        }
-        ph_window_observe(&self->clock, in.time_ms);
-        if (close_windows(self, record) != 0) {
-            self->host->log(self->ctx, PH_LOG_ERROR, "could not emit a closed window");
-            return PH_FATAL;
-        }
-    }
-    return PH_OK;
+    return ph_window_aggregator_process(&((iot_telemetry *)instance)->aggregator, records, count);
 }
 
 static ph_status iot_telemetry_flush(void *instance, ph_flush_mode mode, int64_t *retain_offset)
 {
-    iot_telemetry *self = instance;
-
-    *retain_offset = ph_window_set_retain_offset(&self->windows);
-    ph_window_clock_checkpoint(&self->clock, &self->windows, self->host, self->ctx);
-    if (mode != PH_FLUSH_FINAL)
-        return PH_OK;
-    /* Going away: the open windows as they stand, provisional. */
-    for (size_t i = 0; i < self->windows.count; i++) {
-        if (emit_window(self, &self->windows.windows[i], NULL, 0) != 0) {
-            self->host->log(self->ctx, PH_LOG_ERROR, "could not emit an open window");
-            return PH_FATAL;
-        }
-    }
-    return PH_OK;
+    return ph_window_aggregator_flush(&((iot_telemetry *)instance)->aggregator, mode,
+                                      retain_offset);
 }
 
 static const ph_config_field iot_telemetry_fields[] = {

@@ -76,6 +76,14 @@ void *ph_key_table_value(const ph_key_table *table, size_t index);
  * are not NUL-terminated. */
 const void *ph_key_table_key(const ph_key_table *table, size_t index, size_t *key_len);
 
+/*
+ * Scramble a 64-bit word so that each of its bits moves about half the
+ * bits of the result: the last step of the table's key hash, and a hash
+ * of its own for a plugin whose keys are packed into 64-bit words (two
+ * entry numbers, say) and which keeps them in a table of its own.
+ */
+uint64_t ph_hash_mix64(uint64_t word);
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,7 +58,10 @@
  *
  * init calls ph_window_clock_restore after configuring the clock, and
  * every flush calls ph_window_clock_checkpoint and reports
- * ph_window_set_retain_offset.
+ * ph_window_set_retain_offset. ph_window_aggregator, at the end of this
+ * header, is that loop and that flush, written once: a plugin hands it
+ * callbacks for what is its own (reading a record, counting it into a
+ * window's state, writing a window's results).
  *
  * Everything here is plain data and functions without globals; link the
  * static library pipehost_window.
@@ -71,6 +74,7 @@
 
 #include <jansson.h>
 
+#include <pipehost/json_text.h>
 #include <pipehost/plugin.h>
 
 #ifdef __cplusplus
@@ -236,6 +240,134 @@ void ph_window_clock_checkpoint(const ph_window_clock *clock, const ph_window_se
  * A malformed checkpoint is logged as a warning and ignored: the clock
  * then starts with no event seen, as without a checkpoint. */
 void ph_window_clock_restore(ph_window_clock *clock, const ph_host_api *host, ph_context *ctx);
+
+/* ---- the aggregator: a windowed plugin's record loop and flush ------------- */
+
+/*
+ * A plugin embeds a ph_window_aggregator in its instance, sets it up in
+ * init with its callbacks, and forwards process and flush to it. For each
+ * record the aggregator
+ *
+ *   - reads it (read; the plugin keeps what it read for add),
+ *   - rejects it as "late event" when its window is closed,
+ *   - opens its window, with a state from create (or a closed window's
+ *     state emptied by clear), and counts the record in it (add),
+ *   - observes its time, and emits every window that closed as final:
+ *     each of the window's results (result_count, write_result) goes to
+ *     host->emit with the record as origin, and the state is freed
+ *     (destroy) or kept for the next window (clear).
+ *
+ * Its flush reports the retain offset, sets the checkpoint and, on
+ * PH_FLUSH_FINAL, emits the open windows' results as provisional.
+ *
+ *     static const ph_window_aggregator_ops ops = {.read = ..., .add = ..., ...};
+ *
+ *     init:    ph_window_aggregator_init(&self->aggregator, &ops, self, host, ctx,
+ *                                        config, err, err_size)
+ *     process: return ph_window_aggregator_process(&self->aggregator, records, count);
+ *     flush:   return ph_window_aggregator_flush(&self->aggregator, mode, retain_offset);
+ *     destroy: ph_window_aggregator_free(&self->aggregator);
+ */
+
+/* Room for a window time as ISO-8601 text: "2022-01-01T12:22:25.123Z". */
+#define PH_WINDOW_TIME_TEXT_SIZE 40
+
+/* The window result being emitted, for the plugin's write_result. */
+typedef struct ph_window_result {
+    char start[PH_WINDOW_TIME_TEXT_SIZE]; /* the window's start, ISO-8601 UTC */
+    char end[PH_WINDOW_TIME_TEXT_SIZE];   /* its end (exclusive) */
+    int final;          /* 1: the window has closed; 0: still open, at a final flush */
+    ph_json_text value; /* the value: empty when write_result is called */
+    char *key;          /* the key, set with ph_window_result_key */
+    size_t key_len;
+    size_t key_capacity;
+} ph_window_result;
+
+/*
+ * Set the result's key to GROUP|WINDOW_START, the key a consumer upserts
+ * the window's result under, followed by |PARTITION when partition is not
+ * negative (for results of several partitions that meet in one topic).
+ * The group may hold '|': the parts after it never do. 0, or -1 out of
+ * memory.
+ */
+int ph_window_result_key(ph_window_result *result, const char *group, size_t group_len,
+                         int32_t partition);
+
+/* What is the plugin's own. plugin is the pointer given to
+ * ph_window_aggregator_init; state a window's state. */
+typedef struct ph_window_aggregator_ops {
+    /* Read a record, keeping what add needs in the plugin: 0 with its
+     * event time in *event_ms, or -1 after rejecting the record. */
+    int (*read)(void *plugin, const ph_record *record, int64_t *event_ms);
+
+    /* A new window state holding nothing, or NULL out of memory. */
+    void *(*create)(void *plugin);
+
+    /* Count the record read last in its window's state, and do whatever
+     * else the plugin does for an accepted record before its time moves
+     * the watermark. 0, or -1 on failure: the batch then fails. */
+    int (*add)(void *plugin, void *state, const ph_record *record);
+
+    /* How many results a window's state holds, in the order they go out. */
+    size_t (*result_count)(const void *state);
+
+    /* Write result number index of a window's state into result: its key
+     * (ph_window_result_key) and its value (result->value). 0, or -1 out of
+     * memory; a failed value text also counts as out of memory. */
+    int (*write_result)(void *plugin, const void *state, size_t index,
+                        ph_window_result *result);
+
+    /* Empty a closed window's state for the next window to use; NULL to
+     * free every closed window's state instead. Windows follow one another
+     * with similar contents: a kept state does not grow its tables again. */
+    void (*clear)(void *state);
+
+    /* Free a window's state (never called with NULL). */
+    void (*destroy)(void *state);
+
+    /* Logged as an error when opening a window or add fails, after which
+     * the batch fails: "out of memory counting an event". */
+    const char *add_failure;
+} ph_window_aggregator_ops;
+
+/* Embed it by value; the members are the aggregator's. */
+typedef struct ph_window_aggregator {
+    const ph_window_aggregator_ops *ops;
+    void *plugin;
+    const ph_host_api *host;
+    ph_context *ctx;
+    ph_window_clock clock;
+    ph_window_set windows; /* each state is the plugin's */
+    void *spare;           /* a closed window's state, emptied, for the next one */
+    ph_window_result result;
+} ph_window_aggregator;
+
+/*
+ * In init: set up the aggregator with the plugin's callbacks (ops must
+ * outlive it), configure its clock from the fields of
+ * PH_WINDOW_CONFIG_FIELDS and start the clock at the previous instance's
+ * checkpoint (ph_window_clock_restore). 0, or -1 with a message in err;
+ * ph_window_aggregator_free is safe either way, and on a zeroed
+ * aggregator.
+ */
+int ph_window_aggregator_init(ph_window_aggregator *aggregator,
+                              const ph_window_aggregator_ops *ops, void *plugin,
+                              const ph_host_api *host, ph_context *ctx, const json_t *config,
+                              char *err, size_t err_size);
+
+/* Free the aggregator and every window state it holds. */
+void ph_window_aggregator_free(ph_window_aggregator *aggregator);
+
+/* The plugin's process: take every record in turn. PH_OK, or PH_FATAL
+ * after logging why (out of memory, or the host could not take a result). */
+ph_status ph_window_aggregator_process(ph_window_aggregator *aggregator,
+                                       const ph_record *records, size_t count);
+
+/* The plugin's flush: the retain offset, the checkpoint, and on
+ * PH_FLUSH_FINAL the open windows' results, provisional. PH_OK, or
+ * PH_FATAL after logging why. */
+ph_status ph_window_aggregator_flush(ph_window_aggregator *aggregator, ph_flush_mode mode,
+                                     int64_t *retain_offset);
 
 #ifdef __cplusplus
 }
