@@ -1,5 +1,7 @@
 #include "produce/json_text.h"
 
+#include <pipehost/json_text.h>
+
 #include <string.h>
 
 void json_text_init(struct json_text *text, char *storage, size_t cap)
@@ -35,39 +37,14 @@ void json_text_char(struct json_text *text, char c)
     json_text_raw(text, &c, 1);
 }
 
+static void append_piece(void *context, const char *bytes, size_t len)
+{
+    json_text_raw(context, bytes, len);
+}
+
 void json_text_string(struct json_text *text, const char *bytes, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t plain_start = 0;
-
-    json_text_char(text, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)bytes[i];
-        char escape[6];
-        size_t escape_len = 2;
-
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        json_text_raw(text, bytes + plain_start, i - plain_start);
-        plain_start = i + 1;
-        escape[0] = '\\';
-        switch (c) {
-        case '"': escape[1] = '"'; break;
-        case '\\': escape[1] = '\\'; break;
-        case '\n': escape[1] = 'n'; break;
-        case '\r': escape[1] = 'r'; break;
-        case '\t': escape[1] = 't'; break;
-        default:
-            memcpy(escape + 1, "u00", 3);
-            escape[4] = hex[c >> 4];
-            escape[5] = hex[c & 0xf];
-            escape_len = 6;
-            break;
-        }
-        json_text_raw(text, escape, escape_len);
-    }
-    json_text_raw(text, bytes + plain_start, len - plain_start);
-    json_text_char(text, '"');
+    ph_json_quote(bytes, len, append_piece, text);
 }
 
 void json_text_int(struct json_text *text, int64_t value)

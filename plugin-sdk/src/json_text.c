@@ -86,14 +86,14 @@ void ph_json_text_end_object(ph_json_text *text)
     text->need_comma = 1;
 }
 
-/* value as a quoted JSON string: runs that need no escape are copied
- * whole. */
-static void quote(ph_json_text *text, const char *value, size_t length)
+void ph_json_quote(const char *value, size_t length,
+                   void (*append_to)(void *context, const char *bytes, size_t length),
+                   void *context)
 {
     static const char hex[] = "0123456789abcdef";
     size_t run = 0;
 
-    append(text, "\"", 1);
+    append_to(context, "\"", 1);
     for (size_t i = 0; i < length; i++) {
         unsigned char c = (unsigned char)value[i];
         char escape[6];
@@ -101,7 +101,7 @@ static void quote(ph_json_text *text, const char *value, size_t length)
 
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        append(text, value + run, i - run);
+        append_to(context, value + run, i - run);
         run = i + 1;
         escape[0] = '\\';
         switch (c) {
@@ -118,10 +118,20 @@ static void quote(ph_json_text *text, const char *value, size_t length)
             escape[5] = hex[c & 0xf];
             escape_len = 6;
         }
-        append(text, escape, escape_len);
+        append_to(context, escape, escape_len);
     }
-    append(text, value + run, length - run);
-    append(text, "\"", 1);
+    append_to(context, value + run, length - run);
+    append_to(context, "\"", 1);
+}
+
+static void append_piece(void *context, const char *bytes, size_t length)
+{
+    append(context, bytes, length);
+}
+
+static void quote(ph_json_text *text, const char *value, size_t length)
+{
+    ph_json_quote(value, length, append_piece, text);
 }
 
 void ph_json_text_key(ph_json_text *text, const char *name)

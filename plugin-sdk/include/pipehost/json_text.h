@@ -35,6 +35,16 @@ typedef struct ph_json_text {
     int failed;
 } ph_json_text;
 
+/*
+ * value as a quoted JSON string, handed out in pieces through
+ * append(context, bytes, length): runs that need no escape go whole, so
+ * valid UTF-8 stays valid and invalid UTF-8 stays as it is. The one
+ * string escaper behind ph_json_text and any other JSON writer.
+ */
+void ph_json_quote(const char *value, size_t length,
+                   void (*append)(void *context, const char *bytes, size_t length),
+                   void *context);
+
 /* An empty writer; allocates on first use. */
 void ph_json_text_init(ph_json_text *text);
 void ph_json_text_free(ph_json_text *text);
