@@ -11,32 +11,46 @@ _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(
 
 
 def event_time_ms(value):
-    """Epoch ms of an ISO-8601 string (no zone: UTC) or epoch-ms number, or None."""
+    """Epoch ms of an ISO-8601 string (no zone: UTC; Z and offsets) or of a
+    number of epoch milliseconds (>= 0, a fraction truncated), or None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return int(value) if value >= 0 else None
+        return int(value) if value >= 0 and value == value and value < 2 ** 63 else None
     if not isinstance(value, str):
         return None
     m = _ISO.match(value)
     if not m:
         return None
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    try:
-        moment = datetime.datetime(year, month, day, hour, minute, second,
-                                   tzinfo=datetime.timezone.utc)
-    except ValueError:
+    if not (1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
+            and hour <= 23 and minute <= 59 and second <= 59):
         return None
-    ms = int((moment - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)).total_seconds()) * 1000
+    ms = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60000 + second * 1000
     if m.group(7):
         ms += int((m.group(7)[1:] + "000")[:3])
     zone = m.group(8)
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
-        offset_min = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
-        ms -= sign * offset_min * 60000
+        ms -= sign * (int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)) * 60000
     return ms
+
+
+def _days_from_civil(year, month, day):
+    """Days since 1970-01-01 of a proleptic Gregorian date (year 0 included)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def _days_in_month(year, month):
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def iso(ms):
@@ -211,49 +225,13 @@ _LAST_MS = 253402300799999     # 9999-12-31T23:59:59.999Z
 _WORD = re.compile("[A-Za-z0-9\u0080-\U0010ffff]+")
 
 
-def _days_from_civil(year, month, day):
-    """Days since 1970-01-01 of a proleptic Gregorian date (year 0 included)."""
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def _days_in_month(year, month):
-    if month == 2:
-        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
-    return 30 if month in (4, 6, 9, 11) else 31
-
-
 def chat_time_ms(value):
-    """Epoch ms of a chat `ts`, "range" for a number outside years
+    """Epoch ms of a chat `ts`, "range" for a time outside years
     0000-9999, or None for anything that is no time at all."""
-    if isinstance(value, bool):
+    ms = event_time_ms(value)
+    if ms is None:
         return None
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not value.is_integer():
-            return None
-        return int(value) if _FIRST_MS <= value <= _LAST_MS else "range"
-    if not isinstance(value, str):
-        return None
-    m = _ISO.match(value)
-    if not m:
-        return None
-    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
-    if not (1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
-            and hour <= 23 and minute <= 59 and second <= 59):
-        return None
-    ms = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute) * 60000 + second * 1000
-    if m.group(7):
-        ms += int((m.group(7)[1:] + "000")[:3])
-    zone = m.group(8)
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        ms -= sign * (int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)) * 60000
-    return ms
+    return ms if _FIRST_MS <= ms <= _LAST_MS else "range"
 
 
 def chat_words(text):
