@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what pipehost needs to build and test, from Debian's packages,
-# when it is missing. Safe to run again: it installs nothing that is there.
+# when it is missing, and any further packages named as arguments (the
+# benchmark's, say). Safe to run again: it installs nothing that is there.
 set -euo pipefail
 
 packages=(
   gcc make cmake pkg-config
   librdkafka-dev libjansson-dev libyaml-dev libcmocka-dev
   kcat python3 python3-confluent-kafka python3-kafka
+  "$@"
 )
 
 missing=()
