@@ -5,9 +5,6 @@
  * configuration errors, a host that refuses output, many conversations at
  * once (table growth and deletion, the deadline heap), checkpoint texts,
  * and restarts at every commit point of generated streams.
- *
- * The fake host reads event times as epoch milliseconds only and writes
- * them back as the decimal number of milliseconds.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,172 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin/plugin_loader.h"
-
-/* What the fake host was handed. */
-struct ph_context {
-    json_t *emitted; /* array of {"key": K, "value": V} */
-    size_t rejected;
-    char last_reason[256];
-    int emit_fails;
-    json_t *parsed; /* the values record_json handed out, freed at the end */
-    size_t warnings;
-    const char *restored; /* what checkpoint() returns */
-    char committed[PH_CHECKPOINT_MAX + 1]; /* the last set_checkpoint text */
-    size_t checkpoints_set;
-    /* Replaying, as the host does after a restart: emissions and
-     * rejections are dropped (and counted). */
-    int replaying;
-    size_t suppressed;
-    json_t *events; /* NULL, or an array every emission and rejection is logged to */
-    int64_t position; /* logged with each event: the record offset, or -1 in flush */
-};
-
-static void fake_log(ph_context *ctx, ph_log_level level, const char *fmt, ...)
-{
-    (void)fmt;
-    if (level == PH_LOG_WARN)
-        ctx->warnings++;
-}
-
-static int fake_emit_json(ph_context *ctx, const ph_record *origin, const char *key,
-                          json_t *value)
-{
-    (void)origin;
-    if (ctx->emit_fails)
-        return -1;
-    assert_non_null(key);
-    if (ctx->replaying) {
-        ctx->suppressed++;
-        return 0;
-    }
-    assert_int_equal(json_array_append_new(ctx->emitted,
-                                           json_pack("{s:s, s:O}", "key", key, "value", value)),
-                     0);
-    if (ctx->events != NULL)
-        assert_int_equal(json_array_append_new(ctx->events,
-                                               json_pack("{s:s, s:O, s:I}", "key", key, "value",
-                                                         value, "at", (json_int_t)ctx->position)),
-                         0);
-    return 0;
-}
-
-static ph_status fake_reject(ph_context *ctx, const ph_record *record, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(ctx->last_reason, sizeof(ctx->last_reason), fmt, ap);
-    va_end(ap);
-    if (ctx->replaying) {
-        ctx->suppressed++;
-        return PH_REJECT;
-    }
-    ctx->rejected++;
-    if (ctx->events != NULL)
-        assert_int_equal(json_array_append_new(ctx->events,
-                                               json_pack("{s:s, s:I}", "reject", ctx->last_reason,
-                                                         "at", (json_int_t)record->offset)),
-                         0);
-    return PH_REJECT;
-}
-
-static json_t *fake_record_json(ph_context *ctx, const ph_record *record, const char **error)
-{
-    json_t *value = json_loadb(record->value, record->value_len, JSON_DECODE_ANY, NULL);
-
-    if (value == NULL) {
-        *error = "fake parse error";
-        return NULL;
-    }
-    json_array_append_new(ctx->parsed, value);
-    return value;
-}
-
-static void fake_count(ph_context *ctx, const char *counter, int64_t delta)
-{
-}
-
-static int fake_parse_time(const json_t *value, int64_t *epoch_ms)
-{
-    if (!json_is_integer(value))
-        return -1;
-    *epoch_ms = json_integer_value(value);
-    return 0;
-}
-
-static size_t fake_format_time(int64_t epoch_ms, char *buf, size_t buf_size)
-{
-    return (size_t)snprintf(buf, buf_size, "%" PRId64, epoch_ms);
-}
-
-static int fake_set_checkpoint(ph_context *ctx, const char *text)
-{
-    assert_non_null(text);
-    if (strlen(text) > PH_CHECKPOINT_MAX)
-        return -1;
-    strcpy(ctx->committed, text);
-    ctx->checkpoints_set++;
-    return 0;
-}
-
-static const char *fake_checkpoint(ph_context *ctx)
-{
-    return ctx->restored;
-}
-
-static const ph_host_api fake_host = {
-    .struct_size = sizeof(ph_host_api),
-    .abi_major = PH_ABI_MAJOR,
-    .abi_minor = PH_ABI_MINOR,
-    .log = fake_log,
-    .emit_json = fake_emit_json,
-    .reject = fake_reject,
-    .record_json = fake_record_json,
-    .count = fake_count,
-    .parse_time = fake_parse_time,
-    .format_time = fake_format_time,
-    .set_checkpoint = fake_set_checkpoint,
-    .checkpoint = fake_checkpoint,
-};
-
-/* ---- fixture ---------------------------------------------------------------- */
-
-typedef struct chat_fixture {
-    loaded_plugin *plugin;
-    ph_context ctx;
-    void *instance;
-} chat_fixture;
+#include "plugin_test_host.h"
 
 static int setup(void **state)
 {
-    char err[1024] = "";
-    chat_fixture *fixture = calloc(1, sizeof(*fixture));
+    plugin_test *fixture = plugin_test_new(SHIPPED_PLUGIN_DIR "/chat_analytics.so");
 
     if (fixture == NULL)
         return -1;
-    fixture->plugin = plugin_load(SHIPPED_PLUGIN_DIR "/chat_analytics.so", err, sizeof(err));
-    if (fixture->plugin == NULL) {
-        fprintf(stderr, "%s\n", err);
-        free(fixture);
-        return -1;
-    }
-    fixture->ctx.emitted = json_array();
-    fixture->ctx.parsed = json_array();
+    fixture->host.keys_required = 1;
     *state = fixture;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    chat_fixture *fixture = *state;
-
-    fixture->plugin->descriptor->destroy(fixture->instance);
-    json_decref(fixture->ctx.emitted);
-    json_decref(fixture->ctx.parsed);
-    json_decref(fixture->ctx.events);
-    plugin_unload(fixture->plugin);
-    free(fixture);
     return 0;
 }
 
@@ -196,27 +37,7 @@ static int teardown(void **state)
 #define CONFIG(gap_ms, lateness_ms, rest)                                                 \
     "{\"session_gap\": " #gap_ms ", \"allowed_lateness\": " #lateness_ms ", " rest "}"
 
-static int start(chat_fixture *fixture, const char *config_text, char *err, size_t err_size)
-{
-    json_t *config = json_loads(config_text, 0, NULL);
-    int result;
-
-    assert_non_null(config);
-    result = fixture->plugin->descriptor->init(&fake_host, &fixture->ctx, config,
-                                               &fixture->instance, err, err_size);
-    json_decref(config);
-    return result;
-}
-
-static void start_or_fail(chat_fixture *fixture, const char *config_text)
-{
-    char err[256] = "";
-
-    if (start(fixture, config_text, err, sizeof(err)) != 0)
-        fail_msg("init: %s", err);
-}
-
-static ph_status process_text(chat_fixture *fixture, const char *text, int64_t offset)
+static ph_status process_text(plugin_test *fixture, const char *text, int64_t offset)
 {
     ph_record record = {
         .value = text,
@@ -226,19 +47,19 @@ static ph_status process_text(chat_fixture *fixture, const char *text, int64_t o
         .timestamp_ms = -1,
     };
 
-    return fixture->plugin->descriptor->process(fixture->instance, &record, 1);
+    return plugin_test_process(fixture, &record, 1);
 }
 
-static ph_status flush(chat_fixture *fixture, ph_flush_mode mode, int64_t *retain)
+static ph_status flush(plugin_test *fixture, ph_flush_mode mode, int64_t *retain)
 {
-    return fixture->plugin->descriptor->flush(fixture->instance, mode, retain);
+    return plugin_test_flush(fixture, mode, retain);
 }
 
 /* ---- tests -------------------------------------------------------------------- */
 
 static void test_descriptor(void **state)
 {
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
     const ph_descriptor *descriptor = fixture->plugin->descriptor;
     static const struct {
         const char *name;
@@ -266,71 +87,61 @@ static void test_descriptor(void **state)
     }
 }
 
-static void assert_init_fails(chat_fixture *fixture, const char *config_text,
-                              const char *message)
-{
-    char err[256] = "";
-
-    assert_int_not_equal(start(fixture, config_text, err, sizeof(err)), 0);
-    assert_string_equal(err, message);
-    /* As the host does: destroy whatever init left behind. */
-    fixture->plugin->descriptor->destroy(fixture->instance);
-    fixture->instance = NULL;
-}
-
 static void test_init_errors(void **state)
 {
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
     char many_topics[4096];
     size_t used;
 
-    assert_init_fails(fixture, CONFIG(0, 0, SMALL_LEXICON ", " SMALL_TOPICS),
-                      "session_gap: expected a duration from 1ms to 365d");
-    assert_init_fails(fixture, CONFIG(31536000001, 0, SMALL_LEXICON ", " SMALL_TOPICS),
-                      "session_gap: expected a duration from 1ms to 365d");
-    assert_init_fails(fixture, CONFIG(1000, -1, SMALL_LEXICON ", " SMALL_TOPICS),
-                      "allowed_lateness: expected a duration from 0s to 365d");
-    assert_init_fails(fixture, CONFIG(1000, 0, "\"lexicon\": [], " SMALL_TOPICS),
-                      "lexicon: expected a mapping with 'positive' and 'negative'");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0, "\"lexicon\": {\"neutral\": []}, " SMALL_TOPICS),
-                      "lexicon: unknown list 'neutral' (expected positive or negative)");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0, "\"lexicon\": {\"positive\": \"x\"}, " SMALL_TOPICS),
-                      "lexicon.positive: expected a list of words");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0, "\"lexicon\": {\"positive\": [\"a\", 5]}, " SMALL_TOPICS),
-                      "lexicon.positive: item 1 is not a string");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0,
-                             "\"lexicon\": {\"negative\": [\"log in\"]}, " SMALL_TOPICS),
-                      "lexicon.negative: \"log in\" is not a single word (letters, digits "
-                      "and non-ASCII characters)");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0, "\"lexicon\": {\"negative\": [\"\"]}, " SMALL_TOPICS),
-                      "lexicon.negative: \"\" is not a single word (letters, digits and "
-                      "non-ASCII characters)");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0,
-                             "\"lexicon\": {\"positive\": [\"Fine\"], \"negative\": [\"fINE\"]}, "
-                             SMALL_TOPICS),
-                      "lexicon: \"fINE\" is both positive and negative");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0,
-                             "\"lexicon\": {\"positive\": [\"a123456789b123456789c123456789"
-                             "d123456789e123456789f123456789g12345\"]}, " SMALL_TOPICS),
-                      "lexicon.positive: \"a123456789b123456789c123456789d123456789e1234567"
-                      "89f123456789g12345\" is longer than 64 bytes");
-    assert_init_fails(fixture, CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": 3"),
-                      "topics: expected a mapping of topic name to keywords");
-    assert_init_fails(fixture, CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": {\"x\": []}"),
-                      "topics.x: expected at least one keyword");
-    assert_init_fails(fixture, CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": {\"\": [\"a\"]}"),
-                      "topics: a topic name must not be empty");
-    assert_init_fails(fixture,
-                      CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": {\"x\": [\"a-b\"]}"),
-                      "topics.x: \"a-b\" is not a single word (letters, digits and "
-                      "non-ASCII characters)");
+    plugin_test_assert_init_fails(fixture, CONFIG(0, 0, SMALL_LEXICON ", " SMALL_TOPICS),
+                                  "session_gap: expected a duration from 1ms to 365d");
+    plugin_test_assert_init_fails(fixture, CONFIG(31536000001, 0, SMALL_LEXICON ", " SMALL_TOPICS),
+                                  "session_gap: expected a duration from 1ms to 365d");
+    plugin_test_assert_init_fails(fixture, CONFIG(1000, -1, SMALL_LEXICON ", " SMALL_TOPICS),
+                                  "allowed_lateness: expected a duration from 0s to 365d");
+    plugin_test_assert_init_fails(fixture, CONFIG(1000, 0, "\"lexicon\": [], " SMALL_TOPICS),
+                                  "lexicon: expected a mapping with 'positive' and 'negative'");
+    plugin_test_assert_init_fails(
+        fixture, CONFIG(1000, 0, "\"lexicon\": {\"neutral\": []}, " SMALL_TOPICS),
+        "lexicon: unknown list 'neutral' (expected positive or negative)");
+    plugin_test_assert_init_fails(
+        fixture, CONFIG(1000, 0, "\"lexicon\": {\"positive\": \"x\"}, " SMALL_TOPICS),
+        "lexicon.positive: expected a list of words");
+    plugin_test_assert_init_fails(
+        fixture, CONFIG(1000, 0, "\"lexicon\": {\"positive\": [\"a\", 5]}, " SMALL_TOPICS),
+        "lexicon.positive: item 1 is not a string");
+    plugin_test_assert_init_fails(
+        fixture, CONFIG(1000, 0, "\"lexicon\": {\"negative\": [\"log in\"]}, " SMALL_TOPICS),
+        "lexicon.negative: \"log in\" is not a single word (letters, digits "
+        "and non-ASCII characters)");
+    plugin_test_assert_init_fails(
+        fixture, CONFIG(1000, 0, "\"lexicon\": {\"negative\": [\"\"]}, " SMALL_TOPICS),
+        "lexicon.negative: \"\" is not a single word (letters, digits and "
+        "non-ASCII characters)");
+    plugin_test_assert_init_fails(
+        fixture,
+        CONFIG(1000, 0,
+               "\"lexicon\": {\"positive\": [\"Fine\"], \"negative\": [\"fINE\"]}, " SMALL_TOPICS),
+        "lexicon: \"fINE\" is both positive and negative");
+    plugin_test_assert_init_fails(
+        fixture,
+        CONFIG(1000, 0,
+               "\"lexicon\": {\"positive\": [\"a123456789b123456789c123456789"
+               "d123456789e123456789f123456789g12345\"]}, " SMALL_TOPICS),
+        "lexicon.positive: \"a123456789b123456789c123456789d123456789e1234567"
+        "89f123456789g12345\" is longer than 64 bytes");
+    plugin_test_assert_init_fails(fixture, CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": 3"),
+                                  "topics: expected a mapping of topic name to keywords");
+    plugin_test_assert_init_fails(fixture,
+                                  CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": {\"x\": []}"),
+                                  "topics.x: expected at least one keyword");
+    plugin_test_assert_init_fails(fixture,
+                                  CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": {\"\": [\"a\"]}"),
+                                  "topics: a topic name must not be empty");
+    plugin_test_assert_init_fails(fixture,
+                                  CONFIG(1000, 0, SMALL_LEXICON ", \"topics\": {\"x\": [\"a-b\"]}"),
+                                  "topics.x: \"a-b\" is not a single word (letters, digits and "
+                                  "non-ASCII characters)");
 
     used = (size_t)snprintf(many_topics, sizeof(many_topics),
                             "{\"session_gap\": 1000, \"allowed_lateness\": 0, " SMALL_LEXICON
@@ -339,13 +150,13 @@ static void test_init_errors(void **state)
         used += (size_t)snprintf(many_topics + used, sizeof(many_topics) - used,
                                  "%s\"t%d\": [\"w%d\"]", i > 0 ? ", " : "", i, i);
     snprintf(many_topics + used, sizeof(many_topics) - used, "}}");
-    assert_init_fails(fixture, many_topics, "topics: at most 64 topics");
+    plugin_test_assert_init_fails(fixture, many_topics, "topics: at most 64 topics");
 }
 
 /* 64 topics is the limit, and the last one still reports. */
 static void test_sixty_four_topics(void **state)
 {
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
     char config[4096];
     size_t used;
     json_t *value;
@@ -359,7 +170,7 @@ static void test_sixty_four_topics(void **state)
         used += (size_t)snprintf(config + used, sizeof(config) - used, "%s\"t%02d\": [\"w%d\"]",
                                  i > 0 ? ", " : "", i, i);
     snprintf(config + used, sizeof(config) - used, "}}");
-    start_or_fail(fixture, config);
+    plugin_test_start(fixture, config);
 
     assert_int_equal(process_text(fixture,
                                   "{\"conversation_id\": \"c\", \"ts\": 5, \"sender\": "
@@ -368,8 +179,8 @@ static void test_sixty_four_topics(void **state)
                      PH_OK);
     assert_int_equal(flush(fixture, PH_FLUSH_FINAL, &retain), PH_OK);
     assert_int_equal(retain, 0);
-    assert_int_equal(json_array_size(fixture->ctx.emitted), 1);
-    value = json_object_get(json_array_get(fixture->ctx.emitted, 0), "value");
+    assert_int_equal(fixture->host.emit_count, 1);
+    value = test_host_emitted_json(&fixture->host, 0);
     topics = json_dumps(json_object_get(value, "topics"), JSON_COMPACT);
     assert_non_null(topics);
     assert_string_equal(topics, "[\"t00\",\"t07\",\"t63\"]");
@@ -378,11 +189,11 @@ static void test_sixty_four_topics(void **state)
 
 static void test_emit_failure_is_fatal(void **state)
 {
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
     int64_t retain;
 
-    start_or_fail(fixture, CONFIG(1000, 0, SMALL_LEXICON ", " SMALL_TOPICS));
-    fixture->ctx.emit_fails = 1;
+    plugin_test_start(fixture, CONFIG(1000, 0, SMALL_LEXICON ", " SMALL_TOPICS));
+    fixture->host.emit_fails = 1;
     assert_int_equal(process_text(fixture,
                                   "{\"conversation_id\": \"a\", \"ts\": 0, \"sender\": "
                                   "\"customer\", \"text\": \"hi\"}",
@@ -406,21 +217,21 @@ static void test_emit_failure_is_fatal(void **state)
                                   3),
                      PH_FATAL);
     assert_int_equal(flush(fixture, PH_FLUSH_FINAL, &retain), PH_FATAL);
-    assert_int_equal(json_array_size(fixture->ctx.emitted), 0);
+    assert_int_equal(fixture->host.emit_count, 0);
 }
 
 /* The emitted values by key; each key must come once. */
-static json_t *emitted_by_key(const chat_fixture *fixture)
+static json_t *emitted_by_key(plugin_test *fixture)
 {
     json_t *by_key = json_object();
-    size_t i;
-    json_t *line;
 
-    json_array_foreach (fixture->ctx.emitted, i, line) {
-        const char *key = json_string_value(json_object_get(line, "key"));
+    assert_non_null(by_key);
+    for (size_t i = 0; i < fixture->host.emit_count; i++) {
+        const char *key = fixture->host.emits[i].key;
 
         assert_null(json_object_get(by_key, key));
-        json_object_set(by_key, key, json_object_get(line, "value"));
+        assert_int_equal(json_object_set(by_key, key, test_host_emitted_json(&fixture->host, i)),
+                         0);
     }
     return by_key;
 }
@@ -471,7 +282,7 @@ static size_t count_open(int64_t count, int64_t gap_s, int64_t latest_s)
 static void test_many_conversations(void **state)
 {
     enum { COUNT = 20000, GAP_S = 600 };
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
     char text[256];
     int64_t offset = 0, retain = -2;
     int64_t *first_offset = calloc(COUNT, sizeof(*first_offset));
@@ -480,7 +291,7 @@ static void test_many_conversations(void **state)
     size_t final_count = 0, open_count = 0;
 
     assert_non_null(first_offset);
-    start_or_fail(fixture, CONFIG(600000, 0, SMALL_LEXICON ", " SMALL_TOPICS));
+    plugin_test_start(fixture, CONFIG(600000, 0, SMALL_LEXICON ", " SMALL_TOPICS));
 
     /* Event time runs in seconds from 0 to COUNT + 90; at second s, send
      * every record due then, step by step, in conversation order. */
@@ -513,7 +324,7 @@ static void test_many_conversations(void **state)
             }
         }
     }
-    assert_int_equal(fixture->ctx.rejected, 0);
+    assert_int_equal(fixture->host.reject_count, 0);
     for (int64_t i = 0; i < COUNT; i++) {
         if (ends_held(i, GAP_S, latest_s) &&
             (oldest_held < 0 || first_offset[i] < oldest_held))
@@ -522,7 +333,7 @@ static void test_many_conversations(void **state)
     assert_true(oldest_held >= 0);
     assert_int_equal(flush(fixture, PH_FLUSH_CHECKPOINT, &retain), PH_OK);
     assert_int_equal(retain, oldest_held);
-    assert_int_equal(json_array_size(fixture->ctx.emitted),
+    assert_int_equal(fixture->host.emit_count,
                      COUNT - count_open(COUNT, GAP_S, latest_s));
     assert_int_equal(flush(fixture, PH_FLUSH_FINAL, &retain), PH_OK);
     assert_int_equal(retain, oldest_held);
@@ -563,19 +374,19 @@ static void test_many_conversations(void **state)
 
 #define GAP_1S CONFIG(1000, 0, SMALL_LEXICON ", " SMALL_TOPICS)
 
-static void assert_flush(chat_fixture *fixture, ph_flush_mode mode, int64_t retain,
+static void assert_flush(plugin_test *fixture, ph_flush_mode mode, int64_t retain,
                          const char *checkpoint)
 {
     int64_t actual = -2;
-    size_t set_before = fixture->ctx.checkpoints_set;
+    size_t set_before = fixture->host.checkpoints_set;
 
     assert_int_equal(flush(fixture, mode, &actual), PH_OK);
     assert_int_equal(actual, retain);
-    assert_int_equal(fixture->ctx.checkpoints_set, set_before + 1);
-    assert_string_equal(fixture->ctx.committed, checkpoint);
+    assert_int_equal(fixture->host.checkpoints_set, set_before + 1);
+    assert_string_equal(fixture->host.checkpoint, checkpoint);
 }
 
-static void process_ok(chat_fixture *fixture, const char *text, int64_t offset)
+static void process_ok(plugin_test *fixture, const char *text, int64_t offset)
 {
     assert_int_equal(process_text(fixture, text, offset), PH_OK);
 }
@@ -588,14 +399,14 @@ static void process_ok(chat_fixture *fixture, const char *text, int64_t offset)
  */
 static void test_checkpoint_follows_oldest_held(void **state)
 {
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
 
-    start_or_fail(fixture, GAP_1S);
+    plugin_test_start(fixture, GAP_1S);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, PH_OFFSET_NONE, "latest=none");
 
     /* A close with no conversation holds nothing, but sets the time. */
     process_ok(fixture, "{\"conversation_id\": \"z\", \"ts\": 5000, \"event\": \"closed\"}", 0);
-    assert_string_equal(fixture->ctx.last_reason,
+    assert_string_equal(test_host_last_reason(&fixture->host),
                         "field 'event' closes a conversation with no messages");
     /* 4500 + 1000 > 5000: not late; a is held from offset 1. */
     process_ok(fixture, "{\"conversation_id\": \"a\", \"ts\": 4500, \"sender\": \"customer\", "
@@ -603,7 +414,7 @@ static void test_checkpoint_follows_oldest_held(void **state)
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, 1, "latest=5000");
     /* Closed (emitted) at 4600, a stays held until the watermark is 6600. */
     process_ok(fixture, "{\"conversation_id\": \"a\", \"ts\": 4600, \"event\": \"closed\"}", 2);
-    assert_int_equal(json_array_size(fixture->ctx.emitted), 1);
+    assert_int_equal(fixture->host.emit_count, 1);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, 1, "latest=5000");
     /* b is held from offset 3; the latest time before it is still 5000. */
     process_ok(fixture, "{\"conversation_id\": \"b\", \"ts\": 6000, \"sender\": \"customer\", "
@@ -611,11 +422,11 @@ static void test_checkpoint_follows_oldest_held(void **state)
     /* Late for a (5500 < 4600 + 1000), and keeps a held until 7500. */
     process_ok(fixture, "{\"conversation_id\": \"a\", \"ts\": 5500, \"sender\": \"customer\", "
                         "\"text\": \"and\"}", 4);
-    assert_string_equal(fixture->ctx.last_reason, "late event");
+    assert_string_equal(test_host_last_reason(&fixture->host), "late event");
     /* The watermark 7000 ends b (deadline 7000; held until 8000) but not a. */
     process_ok(fixture, "{\"conversation_id\": \"c\", \"ts\": 7000, \"sender\": \"customer\", "
                         "\"text\": \"hi\"}", 5);
-    assert_int_equal(json_array_size(fixture->ctx.emitted), 2);
+    assert_int_equal(fixture->host.emit_count, 2);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, 1, "latest=5000");
     /* 7600 lets a go: b is now the oldest. */
     process_ok(fixture, "{\"conversation_id\": \"c\", \"ts\": 7600, \"sender\": \"agent\", "
@@ -626,33 +437,33 @@ static void test_checkpoint_follows_oldest_held(void **state)
                         "\"text\": \"ok\"}", 7);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, 5, "latest=6000");
     process_ok(fixture, "{\"conversation_id\": \"c\", \"ts\": 8200, \"event\": \"closed\"}", 8);
-    assert_int_equal(json_array_size(fixture->ctx.emitted), 3);
+    assert_int_equal(fixture->host.emit_count, 3);
     /* 20000 lets c go: nothing is held, the checkpoint is the latest time. */
     process_ok(fixture, "{\"conversation_id\": \"d\", \"ts\": 20000, \"event\": \"closed\"}", 9);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, PH_OFFSET_NONE, "latest=20000");
     assert_flush(fixture, PH_FLUSH_FINAL, PH_OFFSET_NONE, "latest=20000");
-    assert_int_equal(json_array_size(fixture->ctx.emitted), 3);
-    assert_int_equal(fixture->ctx.rejected, 3);
-    assert_int_equal(fixture->ctx.warnings, 0);
+    assert_int_equal(fixture->host.emit_count, 3);
+    assert_int_equal(fixture->host.reject_count, 3);
+    assert_int_equal(test_host_logs_at(&fixture->host, PH_LOG_WARN), 0);
 }
 
 /* A restored checkpoint is the latest event time: the watermark trails it. */
 static void test_checkpoint_restored(void **state)
 {
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
 
-    fixture->ctx.restored = "latest=5000";
-    start_or_fail(fixture, CONFIG(1000, 500, SMALL_LEXICON ", " SMALL_TOPICS));
+    fixture->host.restored_checkpoint = "latest=5000";
+    plugin_test_start(fixture, CONFIG(1000, 500, SMALL_LEXICON ", " SMALL_TOPICS));
     /* Watermark 4500: 3499 + 1000 <= 4500 is late, 3501 is not. */
     process_ok(fixture, "{\"conversation_id\": \"a\", \"ts\": 3499, \"sender\": \"customer\", "
                         "\"text\": \"hi\"}", 10);
-    assert_int_equal(fixture->ctx.rejected, 1);
-    assert_string_equal(fixture->ctx.last_reason, "late event");
+    assert_int_equal(fixture->host.reject_count, 1);
+    assert_string_equal(test_host_last_reason(&fixture->host), "late event");
     process_ok(fixture, "{\"conversation_id\": \"b\", \"ts\": 3501, \"sender\": \"customer\", "
                         "\"text\": \"hi\"}", 11);
-    assert_int_equal(fixture->ctx.rejected, 1);
+    assert_int_equal(fixture->host.reject_count, 1);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, 11, "latest=5000");
-    assert_int_equal(fixture->ctx.warnings, 0);
+    assert_int_equal(test_host_logs_at(&fixture->host, PH_LOG_WARN), 0);
 }
 
 /* A text the plugin did not write: one warning, and a fresh start. */
@@ -676,31 +487,29 @@ static void test_checkpoint_malformed(void **state)
         {"{\"latest\": 5}", 1},
         {"latest=none", 0},
     };
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        fixture->ctx.restored = cases[i].text;
-        fixture->ctx.warnings = 0;
-        fixture->ctx.rejected = 0;
-        start_or_fail(fixture, GAP_1S);
-        assert_int_equal(fixture->ctx.warnings, cases[i].warnings);
+        test_host_clear(&fixture->host);
+        fixture->host.restored_checkpoint = cases[i].text;
+        plugin_test_start(fixture, GAP_1S);
+        assert_int_equal(test_host_logs_at(&fixture->host, PH_LOG_WARN), cases[i].warnings);
         /* With no watermark, the oldest time there is is not late. */
-        process_ok(fixture, "{\"conversation_id\": \"a\", \"ts\": -62167219200000, "
+        process_ok(fixture, "{\"conversation_id\": \"a\", \"ts\": \"0000-01-01T00:00:00Z\", "
                             "\"sender\": \"customer\", \"text\": \"hi\"}", 0);
-        assert_int_equal(fixture->ctx.rejected, 0);
+        assert_int_equal(fixture->host.reject_count, 0);
         assert_flush(fixture, PH_FLUSH_CHECKPOINT, 0, "latest=none");
-        fixture->plugin->descriptor->destroy(fixture->instance);
-        fixture->instance = NULL;
+        plugin_test_destroy(fixture);
     }
     /* The extremes of the accepted range restore. */
-    fixture->ctx.restored = "latest=-62167219200000";
-    start_or_fail(fixture, GAP_1S);
+    fixture->host.restored_checkpoint = "latest=-62167219200000";
+    plugin_test_start(fixture, GAP_1S);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, PH_OFFSET_NONE, "latest=-62167219200000");
-    fixture->plugin->descriptor->destroy(fixture->instance);
-    fixture->ctx.restored = "latest=253402300799999";
-    start_or_fail(fixture, GAP_1S);
+    plugin_test_destroy(fixture);
+    fixture->host.restored_checkpoint = "latest=253402300799999";
+    plugin_test_start(fixture, GAP_1S);
     assert_flush(fixture, PH_FLUSH_CHECKPOINT, PH_OFFSET_NONE, "latest=253402300799999");
-    assert_int_equal(fixture->ctx.warnings, 0);
+    assert_int_equal(test_host_logs_at(&fixture->host, PH_LOG_WARN), 0);
 }
 
 /* ---- restarts of generated streams ---- */
@@ -772,56 +581,96 @@ typedef struct commit_point {
     char checkpoint[PH_CHECKPOINT_MAX + 1];
 } commit_point;
 
+/* The events of a run: emissions (at the offset being processed, or
+ * STREAM_LENGTH in the final flush), rejections (at their record's
+ * offset) and flushes, in the order they came. */
+typedef struct stream_log {
+    json_t *events;
+    size_t emits_seen;
+    size_t rejects_seen;
+} stream_log;
+
+/* Log what the host took since the last look, in the order it took it. */
+static void log_outputs(ph_context *host, stream_log *log, int64_t at)
+{
+    while (log->emits_seen < host->emit_count || log->rejects_seen < host->reject_count) {
+        int emit_next = log->rejects_seen == host->reject_count ||
+                        (log->emits_seen < host->emit_count &&
+                         host->emits[log->emits_seen].sequence <
+                             host->rejects[log->rejects_seen].sequence);
+        json_t *event;
+
+        if (emit_next) {
+            size_t i = log->emits_seen++;
+
+            event = json_pack("{s:s, s:O, s:I}", "key", host->emits[i].key, "value",
+                              test_host_emitted_json(host, i), "at", (json_int_t)at);
+        } else {
+            const test_reject *reject = &host->rejects[log->rejects_seen++];
+
+            event = json_pack("{s:s, s:I}", "reject", reject->reason, "at",
+                              (json_int_t)reject->offset);
+        }
+        assert_int_equal(json_array_append_new(log->events, event), 0);
+    }
+}
+
+/* Log a flush: the retain offset under name, and the checkpoint text. */
+static void log_flush(ph_context *host, stream_log *log, const char *name, int64_t retain,
+                      int64_t at)
+{
+    assert_int_equal(json_array_append_new(log->events,
+                                           json_pack("{s:I, s:s, s:I}", name, (json_int_t)retain,
+                                                     "checkpoint", host->checkpoint, "at",
+                                                     (json_int_t)at)),
+                     0);
+}
+
 /*
  * Run records [from, STREAM_LENGTH) with a checkpoint flush after every
  * multiple of every records and a final flush, replaying (output
  * suppressed) below replay_until. Flushes at or below replay_until are
- * left out, as they came before the crash. Events go to ctx->events;
- * commits, as the host would make them (never backwards), to commits.
+ * left out, as they came before the crash. Returns the run's events;
+ * commits, as the host would make them (never backwards), go to commits.
  */
-static void run_stream(chat_fixture *fixture, char records[STREAM_LENGTH][RECORD_TEXT_MAX],
-                       int64_t from, int64_t replay_until, int64_t every,
-                       commit_point *commits, size_t *commit_count)
+static json_t *run_stream(plugin_test *fixture, char records[STREAM_LENGTH][RECORD_TEXT_MAX],
+                          int64_t from, int64_t replay_until, int64_t every,
+                          commit_point *commits, size_t *commit_count)
 {
-    int64_t committed = -1;
+    ph_context *host = &fixture->host;
+    stream_log log = {
+        .events = json_array(),
+        .emits_seen = host->emit_count,
+        .rejects_seen = host->reject_count,
+    };
+    int64_t committed = -1, retain;
 
+    assert_non_null(log.events);
     for (int64_t offset = from; offset < STREAM_LENGTH; offset++) {
-        int64_t retain, point;
+        int64_t point;
 
-        fixture->ctx.replaying = offset < replay_until;
-        fixture->ctx.position = offset;
+        host->replaying = offset < replay_until;
         process_ok(fixture, records[offset], offset);
-        fixture->ctx.replaying = 0;
+        host->replaying = 0;
+        log_outputs(host, &log, offset);
         if ((offset + 1) % every != 0 || offset + 1 <= replay_until)
             continue;
         assert_int_equal(flush(fixture, PH_FLUSH_CHECKPOINT, &retain), PH_OK);
-        assert_int_equal(json_array_append_new(
-                             fixture->ctx.events,
-                             json_pack("{s:I, s:s, s:I}", "retain", (json_int_t)retain,
-                                       "checkpoint", fixture->ctx.committed, "at",
-                                       (json_int_t)(offset + 1))),
-                         0);
+        log_outputs(host, &log, offset);
+        log_flush(host, &log, "retain", retain, offset + 1);
         point = retain == PH_OFFSET_NONE || retain > offset + 1 ? offset + 1 : retain;
         if (commits != NULL && point > committed) {
             committed = point;
             commits[*commit_count].offset = point;
             commits[*commit_count].next = offset + 1;
-            strcpy(commits[*commit_count].checkpoint, fixture->ctx.committed);
+            strcpy(commits[*commit_count].checkpoint, host->checkpoint);
             (*commit_count)++;
         }
     }
-    fixture->ctx.position = STREAM_LENGTH;
-    {
-        int64_t retain;
-
-        assert_int_equal(flush(fixture, PH_FLUSH_FINAL, &retain), PH_OK);
-        assert_int_equal(json_array_append_new(
-                             fixture->ctx.events,
-                             json_pack("{s:I, s:s, s:I}", "final_retain", (json_int_t)retain,
-                                       "checkpoint", fixture->ctx.committed, "at",
-                                       (json_int_t)STREAM_LENGTH)),
-                         0);
-    }
+    assert_int_equal(flush(fixture, PH_FLUSH_FINAL, &retain), PH_OK);
+    log_outputs(host, &log, STREAM_LENGTH);
+    log_flush(host, &log, "final_retain", retain, STREAM_LENGTH);
+    return log.events;
 }
 
 /* The events of an uninterrupted run from next on: what a restart must
@@ -842,15 +691,15 @@ static json_t *events_from(const json_t *events, int64_t next)
     return tail;
 }
 
-/* Start the plugin afresh with a restored checkpoint and its own log. */
-static void restart(chat_fixture *fixture, const char *checkpoint, const char *config)
+/* Start the plugin afresh with a restored checkpoint, on a host that
+ * forgot the last run: no run so far may have warned. */
+static void restart(plugin_test *fixture, const char *checkpoint, const char *config)
 {
-    fixture->plugin->descriptor->destroy(fixture->instance);
-    fixture->instance = NULL;
-    json_decref(fixture->ctx.events);
-    fixture->ctx.events = json_array();
-    fixture->ctx.restored = checkpoint;
-    start_or_fail(fixture, config);
+    plugin_test_destroy(fixture);
+    assert_int_equal(test_host_logs_at(&fixture->host, PH_LOG_WARN), 0);
+    test_host_clear(&fixture->host);
+    fixture->host.restored_checkpoint = checkpoint;
+    plugin_test_start(fixture, config);
 }
 
 /*
@@ -866,7 +715,7 @@ static void test_restart_matches_uninterrupted_run(void **state)
     static char records[STREAM_LENGTH][RECORD_TEXT_MAX];
     static commit_point commits[STREAM_LENGTH];
     const char *config = CONFIG(10000, 3000, SMALL_LEXICON ", " SMALL_TOPICS);
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
     size_t restarts = 0, replays_with_output = 0;
 
     for (uint64_t seed = 1; seed <= 40; seed++) {
@@ -877,32 +726,32 @@ static void test_restart_matches_uninterrupted_run(void **state)
 
         generate_stream(seed, id_count, records);
         restart(fixture, NULL, config);
-        run_stream(fixture, records, 0, 0, every, commits, &commit_count);
-        uninterrupted = json_incref(fixture->ctx.events);
-        assert_int_equal(fixture->ctx.warnings, 0);
+        uninterrupted = run_stream(fixture, records, 0, 0, every, commits, &commit_count);
+        assert_int_equal(test_host_logs_at(&fixture->host, PH_LOG_WARN), 0);
 
         for (size_t c = 0; c < commit_count; c++) {
             const commit_point *commit = &commits[c];
             int64_t starts[2] = {commit->offset, commit->offset / 2};
 
             for (size_t s = 0; s < 2; s++) {
-                json_t *expected = events_from(uninterrupted, commit->next);
+                json_t *expected = events_from(uninterrupted, commit->next), *actual;
 
                 restart(fixture, commit->checkpoint, config);
-                fixture->ctx.suppressed = 0;
-                run_stream(fixture, records, starts[s], commit->next, every, NULL, NULL);
-                if (!json_equal(fixture->ctx.events, expected)) {
+                fixture->host.suppressed = 0;
+                actual = run_stream(fixture, records, starts[s], commit->next, every, NULL, NULL);
+                if (!json_equal(actual, expected)) {
                     char *want = json_dumps(expected, JSON_COMPACT);
-                    char *got = json_dumps(fixture->ctx.events, JSON_COMPACT);
+                    char *got = json_dumps(actual, JSON_COMPACT);
 
                     fail_msg("seed %" PRIu64 ", restart at %" PRId64 " (commit %" PRId64
                              ", next %" PRId64 ", %s):\nexpected %s\nactual   %s",
                              seed, starts[s], commit->offset, commit->next, commit->checkpoint,
                              want, got);
                 }
+                json_decref(actual);
                 json_decref(expected);
                 restarts++;
-                replays_with_output += fixture->ctx.suppressed > 0;
+                replays_with_output += fixture->host.suppressed > 0;
             }
         }
         json_decref(uninterrupted);
@@ -914,7 +763,7 @@ static void test_restart_matches_uninterrupted_run(void **state)
 
 static void test_destroy_accepts_null(void **state)
 {
-    chat_fixture *fixture = *state;
+    plugin_test *fixture = *state;
 
     fixture->plugin->descriptor->destroy(NULL);
 }
@@ -922,17 +771,18 @@ static void test_destroy_accepts_null(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_descriptor, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sixty_four_topics, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_emit_failure_is_fatal, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many_conversations, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_checkpoint_follows_oldest_held, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_checkpoint_restored, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_checkpoint_malformed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_descriptor, setup, plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_init_errors, setup, plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_sixty_four_topics, setup, plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_emit_failure_is_fatal, setup, plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_many_conversations, setup, plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_follows_oldest_held, setup,
+                                        plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_restored, setup, plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_malformed, setup, plugin_test_teardown),
         cmocka_unit_test_setup_teardown(test_restart_matches_uninterrupted_run, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_destroy_accepts_null, setup, teardown),
+                                        plugin_test_teardown),
+        cmocka_unit_test_setup_teardown(test_destroy_accepts_null, setup, plugin_test_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,190 +11,73 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "plugin/plugin_loader.h"
-
-#define MAX_EMITTED 256
-
-/* The fake host's per-instance state, as the plugin's ctx. */
-struct ph_context {
-    json_t *values[MAX_EMITTED];
-    char *keys[MAX_EMITTED];
-    size_t emitted_count;
-    size_t rejected_count;
-    char last_reason[256];
-    int emit_fails;
-    size_t log_count;
-    const char *committed_checkpoint; /* what checkpoint() hands init */
-    char checkpoint[PH_CHECKPOINT_MAX + 1]; /* the last set_checkpoint */
-};
-
-static void fake_log(ph_context *ctx, ph_log_level level, const char *fmt, ...)
-{
-    ctx->log_count++;
-}
-
-/* Keeps the value parsed, and the key as a C string. */
-static int fake_emit(ph_context *ctx, const ph_record *origin, const void *key, size_t key_len,
-                     const void *value, size_t value_len)
-{
-    json_error_t error;
-
-    if (ctx->emit_fails)
-        return -1;
-    assert_true(ctx->emitted_count < MAX_EMITTED);
-    assert_non_null(key);
-    ctx->values[ctx->emitted_count] = json_loadb(value, value_len, 0, &error);
-    if (ctx->values[ctx->emitted_count] == NULL)
-        fail_msg("emitted value is not JSON: %s", error.text);
-    ctx->keys[ctx->emitted_count] = strndup(key, key_len);
-    assert_non_null(ctx->keys[ctx->emitted_count]);
-    ctx->emitted_count++;
-    return 0;
-}
-
-static ph_status fake_reject(ph_context *ctx, const ph_record *record, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(ctx->last_reason, sizeof(ctx->last_reason), fmt, ap);
-    va_end(ap);
-    ctx->rejected_count++;
-    return PH_REJECT;
-}
-
-/* The record's value is a json_t built by the test (no parsing). */
-static json_t *fake_record_json(ph_context *ctx, const ph_record *record, const char **error)
-{
-    return (json_t *)record->value;
-}
-
-/* Epoch milliseconds only: enough for these tests. */
-static int fake_parse_time(const json_t *value, int64_t *epoch_ms)
-{
-    if (!json_is_integer(value) || json_integer_value(value) < 0)
-        return -1;
-    *epoch_ms = json_integer_value(value);
-    return 0;
-}
-
-/* Whole seconds only, through the C library. */
-static size_t fake_format_time(int64_t epoch_ms, char *buf, size_t buf_size)
-{
-    time_t seconds = (time_t)(epoch_ms / 1000);
-    struct tm tm;
-
-    assert_int_equal(epoch_ms % 1000, 0);
-    gmtime_r(&seconds, &tm);
-    return strftime(buf, buf_size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static int fake_set_checkpoint(ph_context *ctx, const char *text)
-{
-    assert_true(strlen(text) <= PH_CHECKPOINT_MAX);
-    strcpy(ctx->checkpoint, text);
-    return 0;
-}
-
-static const char *fake_checkpoint(ph_context *ctx)
-{
-    return ctx->committed_checkpoint;
-}
-
-static const ph_host_api fake_host = {
-    .struct_size = sizeof(ph_host_api),
-    .abi_major = PH_ABI_MAJOR,
-    .abi_minor = PH_ABI_MINOR,
-    .log = fake_log,
-    .emit = fake_emit,
-    .reject = fake_reject,
-    .record_json = fake_record_json,
-    .parse_time = fake_parse_time,
-    .format_time = fake_format_time,
-    .set_checkpoint = fake_set_checkpoint,
-    .checkpoint = fake_checkpoint,
-};
-
-static void context_clear(ph_context *ctx)
-{
-    for (size_t i = 0; i < ctx->emitted_count; i++) {
-        json_decref(ctx->values[i]);
-        free(ctx->keys[i]);
-    }
-    memset(ctx, 0, sizeof(*ctx));
-}
-
-typedef struct fixture {
-    loaded_plugin *plugin;
-    ph_context ctx;
-    void *instance;
-} fixture;
+#include "plugin_test_host.h"
 
 static int setup(void **state)
 {
-    char err[1024] = "";
-    fixture *f = calloc(1, sizeof(*f));
+    plugin_test *f = plugin_test_new(SHIPPED_PLUGIN_DIR "/clickstream.so");
 
     if (f == NULL)
         return -1;
-    f->plugin = plugin_load(SHIPPED_PLUGIN_DIR "/clickstream.so", err, sizeof(err));
-    if (f->plugin == NULL) {
-        fprintf(stderr, "%s\n", err);
-        free(f);
-        return -1;
-    }
+    f->host.keys_required = 1;
     *state = f;
     return 0;
 }
 
+/* Every emitted value is a JSON object, and every checkpoint fits. */
 static int teardown(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
 
-    f->plugin->descriptor->destroy(f->instance);
-    context_clear(&f->ctx);
-    plugin_unload(f->plugin);
-    free(f);
+    for (size_t i = 0; i < f->host.emit_count; i++)
+        assert_true(json_is_object(test_host_emitted_json(&f->host, i)));
+    assert_int_equal(f->host.checkpoints_refused, 0);
+    plugin_test_free(f);
     return 0;
 }
 
-static void start(fixture *f, int64_t window_ms, int64_t lateness_ms)
+static void start(plugin_test *f, int64_t window_ms, int64_t lateness_ms)
 {
-    char err[256] = "";
-    json_t *config = json_pack("{s:I, s:I}", "window", (json_int_t)window_ms,
-                               "allowed_lateness", (json_int_t)lateness_ms);
+    char config[128];
 
-    assert_non_null(config);
-    if (f->plugin->descriptor->init(&fake_host, &f->ctx, config, &f->instance, err,
-                                    sizeof(err)) != 0)
-        fail_msg("init: %s", err);
-    json_decref(config);
+    snprintf(config, sizeof(config),
+             "{\"window\": %" PRId64 ", \"allowed_lateness\": %" PRId64 "}", window_ms,
+             lateness_ms);
+    plugin_test_start(f, config);
 }
 
-/* Process one event; the JSON value lives only for the call, as a host's. */
-static ph_status process_event(fixture *f, int32_t partition, int64_t offset, int64_t time_ms,
+/* Process one event; its JSON text lives only for the call, as a host's. */
+static ph_status process_event(plugin_test *f, int32_t partition, int64_t offset, int64_t time_ms,
                                const char *userid, const char *page, const char *action)
 {
     json_t *value = json_pack("{s:I, s:s, s:s, s:s}", "timestamp", (json_int_t)time_ms,
                               "userid", userid, "page", page, "action", action);
-    ph_record record = {.value = value, .partition = partition, .offset = offset,
+    char *text = json_dumps(value, JSON_COMPACT);
+    ph_record record = {.value = text, .partition = partition, .offset = offset,
                         .timestamp_ms = -1, .topic = "clicks"};
     ph_status status;
 
-    assert_non_null(value);
-    status = f->plugin->descriptor->process(f->instance, &record, 1);
     json_decref(value);
+    assert_non_null(text);
+    record.value_len = strlen(text);
+    status = plugin_test_process(f, &record, 1);
+    free(text);
     return status;
 }
 
-static json_int_t emitted_int(const fixture *f, size_t index, const char *field)
+static json_t *emitted_value(plugin_test *f, size_t index)
 {
-    json_t *value = json_object_get(f->ctx.values[index], field);
+    return test_host_emitted_json(&f->host, index);
+}
+
+static json_int_t emitted_int(plugin_test *f, size_t index, const char *field)
+{
+    json_t *value = json_object_get(emitted_value(f, index), field);
 
     assert_true(json_is_integer(value));
     return json_integer_value(value);
@@ -202,7 +85,7 @@ static json_int_t emitted_int(const fixture *f, size_t index, const char *field)
 
 static void test_descriptor(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
     const ph_descriptor *d = f->plugin->descriptor;
 
     assert_string_equal(f->plugin->name, "clickstream");
@@ -224,7 +107,7 @@ static void test_descriptor(void **state)
 static void test_distinct_users_at_scale(void **state)
 {
     enum { PAGES = 40, USERS = 20000 };
-    fixture *f = *state;
+    plugin_test *f = *state;
     int64_t offset = 0;
     char userid[32], page[32];
 
@@ -241,49 +124,50 @@ static void test_distinct_users_at_scale(void **state)
             }
         }
     }
-    assert_int_equal(f->ctx.emitted_count, 0);
+    assert_int_equal(f->host.emit_count, 0);
     /* An event at the window's end moves the watermark there: it closes. */
     assert_int_equal(process_event(f, 0, offset, 60000, "late-comer", "/next", "click"), PH_OK);
-    assert_int_equal(f->ctx.rejected_count, 0);
-    assert_int_equal(f->ctx.emitted_count, PAGES);
+    assert_int_equal(f->host.reject_count, 0);
+    assert_int_equal(f->host.emit_count, PAGES);
     for (int p = 0; p < PAGES; p++) {
         json_int_t viewers = (USERS + p) / (p + 1);
 
         snprintf(page, sizeof(page), "/product%d", p);
         /* Pages come out in the order of their first event: user0 viewed
          * them all in order. */
-        assert_string_equal(json_string_value(json_object_get(f->ctx.values[p], "page")), page);
+        assert_string_equal(json_string_value(json_object_get(emitted_value(f, (size_t)p), "page")),
+                            page);
         assert_int_equal(emitted_int(f, (size_t)p, "users"), viewers);
         assert_int_equal(emitted_int(f, (size_t)p, "views"), 2 * viewers);
         assert_int_equal(emitted_int(f, (size_t)p, "events"), 2 * viewers);
-        assert_true(json_is_true(json_object_get(f->ctx.values[p], "final")));
+        assert_true(json_is_true(json_object_get(emitted_value(f, (size_t)p), "final")));
     }
 }
 
 static void test_partitions_are_kept_apart(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
     int64_t retain = 0;
 
     start(f, 60000, 0);
     assert_int_equal(process_event(f, 1, 10, 5000, "u1", "/a", "view"), PH_OK);
     assert_int_equal(process_event(f, 2, 20, 6000, "u1", "/a", "view"), PH_OK);
     assert_int_equal(process_event(f, 1, 11, 7000, "u2", "/a", "view"), PH_OK);
-    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_FINAL, &retain), PH_OK);
+    assert_int_equal(plugin_test_flush(f, PH_FLUSH_FINAL, &retain), PH_OK);
     assert_int_equal(retain, 10);
-    assert_int_equal(f->ctx.emitted_count, 2);
-    assert_string_equal(f->ctx.keys[0], "/a|1970-01-01T00:00:00Z|1");
+    assert_int_equal(f->host.emit_count, 2);
+    assert_string_equal(f->host.emits[0].key, "/a|1970-01-01T00:00:00Z|1");
     assert_int_equal(emitted_int(f, 0, "partition"), 1);
     assert_int_equal(emitted_int(f, 0, "users"), 2);
-    assert_string_equal(f->ctx.keys[1], "/a|1970-01-01T00:00:00Z|2");
+    assert_string_equal(f->host.emits[1].key, "/a|1970-01-01T00:00:00Z|2");
     assert_int_equal(emitted_int(f, 1, "partition"), 2);
     assert_int_equal(emitted_int(f, 1, "users"), 1);
-    assert_true(json_is_false(json_object_get(f->ctx.values[1], "final")));
+    assert_true(json_is_false(json_object_get(emitted_value(f, 1), "final")));
 }
 
 static void test_long_page_names(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
     char page[1001];
     int64_t retain = 0;
     json_t *emitted_page;
@@ -293,9 +177,9 @@ static void test_long_page_names(void **state)
     start(f, 60000, 0);
     assert_int_equal(process_event(f, 0, 0, 1000, "u1", page, "view"), PH_OK);
     assert_int_equal(process_event(f, 0, 1, 2000, "u2", page, "view"), PH_OK);
-    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_FINAL, &retain), PH_OK);
-    assert_int_equal(f->ctx.emitted_count, 1);
-    emitted_page = json_object_get(f->ctx.values[0], "page");
+    assert_int_equal(plugin_test_flush(f, PH_FLUSH_FINAL, &retain), PH_OK);
+    assert_int_equal(f->host.emit_count, 1);
+    emitted_page = json_object_get(emitted_value(f, 0), "page");
     assert_int_equal(json_string_length(emitted_page), 1000);
     assert_string_equal(json_string_value(emitted_page), page);
     assert_int_equal(emitted_int(f, 0, "users"), 2);
@@ -303,16 +187,15 @@ static void test_long_page_names(void **state)
 
 static void test_emit_failure_is_fatal(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
     int64_t retain = 0;
 
     start(f, 1000, 0);
     assert_int_equal(process_event(f, 0, 0, 500, "u1", "/a", "view"), PH_OK);
-    f->ctx.emit_fails = 1;
+    f->host.emit_fails = 1;
     assert_int_equal(process_event(f, 0, 1, 1500, "u1", "/a", "view"), PH_FATAL);
-    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_FINAL, &retain),
-                     PH_FATAL);
-    assert_int_equal(f->ctx.log_count, 2);
+    assert_int_equal(plugin_test_flush(f, PH_FLUSH_FINAL, &retain), PH_FATAL);
+    assert_int_equal(f->host.log_count, 2);
 }
 
 /*
@@ -324,81 +207,65 @@ static void test_emit_failure_is_fatal(void **state)
  */
 static void test_checkpoint_at_flush(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
     int64_t retain = 0;
 
     start(f, 60000, 10000);
     assert_int_equal(process_event(f, 0, 0, 5000, "u1", "/a", "view"), PH_OK);
-    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_CHECKPOINT, &retain),
-                     PH_OK);
+    assert_int_equal(plugin_test_flush(f, PH_FLUSH_CHECKPOINT, &retain), PH_OK);
     assert_int_equal(retain, 0);
-    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":null}");
+    assert_string_equal(f->host.checkpoint, "{\"watermark\":null}");
     assert_int_equal(process_event(f, 0, 1, 65000, "u1", "/b", "view"), PH_OK);
     assert_int_equal(process_event(f, 0, 2, 75000, "u2", "/b", "view"), PH_OK);
-    assert_int_equal(f->ctx.emitted_count, 1);
-    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_CHECKPOINT, &retain),
-                     PH_OK);
+    assert_int_equal(f->host.emit_count, 1);
+    assert_int_equal(plugin_test_flush(f, PH_FLUSH_CHECKPOINT, &retain), PH_OK);
     assert_int_equal(retain, 1);
-    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":-5000}");
-    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_FINAL, &retain), PH_OK);
-    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":-5000}");
+    assert_string_equal(f->host.checkpoint, "{\"watermark\":-5000}");
+    assert_int_equal(plugin_test_flush(f, PH_FLUSH_FINAL, &retain), PH_OK);
+    assert_string_equal(f->host.checkpoint, "{\"watermark\":-5000}");
 }
 
 /* Restored at watermark 65 s: [0,60s) is closed, [60s,120s) open. */
 static void test_restore_from_checkpoint(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
     int64_t retain = 0;
 
-    f->ctx.committed_checkpoint = "{\"watermark\":65000}";
+    f->host.restored_checkpoint = "{\"watermark\":65000}";
     start(f, 60000, 10000);
     assert_int_equal(process_event(f, 0, 7, 30000, "u1", "/a", "view"), PH_OK);
-    assert_int_equal(f->ctx.rejected_count, 1);
-    assert_string_equal(f->ctx.last_reason, "late event");
+    assert_int_equal(f->host.reject_count, 1);
+    assert_string_equal(test_host_last_reason(&f->host), "late event");
     assert_int_equal(process_event(f, 0, 8, 61000, "u1", "/a", "view"), PH_OK);
-    assert_int_equal(f->ctx.rejected_count, 1);
-    assert_int_equal(f->plugin->descriptor->flush(f->instance, PH_FLUSH_CHECKPOINT, &retain),
-                     PH_OK);
+    assert_int_equal(f->host.reject_count, 1);
+    assert_int_equal(plugin_test_flush(f, PH_FLUSH_CHECKPOINT, &retain), PH_OK);
     assert_int_equal(retain, 8);
-    assert_string_equal(f->ctx.checkpoint, "{\"watermark\":65000}");
-    assert_int_equal(f->ctx.log_count, 0);
+    assert_string_equal(f->host.checkpoint, "{\"watermark\":65000}");
+    assert_int_equal(f->host.log_count, 0);
 }
 
 /* A malformed checkpoint: a warning, and a start with no watermark. */
 static void test_malformed_checkpoint(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
 
-    f->ctx.committed_checkpoint = "watermark=65000";
+    f->host.restored_checkpoint = "watermark=65000";
     start(f, 60000, 10000);
-    assert_int_equal(f->ctx.log_count, 1);
+    assert_int_equal(f->host.log_count, 1);
     assert_int_equal(process_event(f, 0, 7, 30000, "u1", "/a", "view"), PH_OK);
-    assert_int_equal(f->ctx.rejected_count, 0);
-}
-
-static void assert_init_fails(fixture *f, json_t *config, const char *message)
-{
-    char err[256] = "";
-
-    assert_non_null(config);
-    assert_int_not_equal(f->plugin->descriptor->init(&fake_host, &f->ctx, config, &f->instance,
-                                                     err, sizeof(err)),
-                         0);
-    json_decref(config);
-    assert_string_equal(err, message);
-    f->plugin->descriptor->destroy(f->instance);
-    f->instance = NULL;
+    assert_int_equal(f->host.reject_count, 0);
 }
 
 static void test_init_errors(void **state)
 {
-    fixture *f = *state;
+    plugin_test *f = *state;
 
-    assert_init_fails(f, json_pack("{s:i, s:i}", "window", 0, "allowed_lateness", 0),
-                      "window: must be from 1ms to 3650d, not 0ms");
-    assert_init_fails(f, json_pack("{s:i, s:I}", "window", 1000, "allowed_lateness",
-                                   (json_int_t)400000000000),
-                      "allowed_lateness: must be from 0ms to 3650d, not 400000000000ms");
+    plugin_test_assert_init_fails(f, "{\"window\": 0, \"allowed_lateness\": 0}",
+                                  "window: must be from 1ms to 3650d, not 0ms");
+    plugin_test_assert_init_fails(f,
+                                  "{\"window\": 1000, \"allowed_lateness\": 400000000000}",
+                                  "allowed_lateness: must be from 0ms to 3650d, not "
+                                  "400000000000ms");
     f->plugin->descriptor->destroy(NULL);
 }
 
