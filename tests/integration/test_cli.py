@@ -154,6 +154,24 @@ class CliTest(unittest.TestCase):
         finally:
             self.assertEqual(broker.stop(), 0)
 
+    def test_produce_from_a_file_keys_each_line(self):
+        broker = harness.Broker("lines:1")
+        try:
+            lines = ['{"userid": "u1", "n": 1}', '{"userid": 7, "n": 2}', 'not json',
+                     '{"n": 4}']
+            source = self.write("\n".join(lines) + "\n", name="lines.jsonl")
+            result = harness.run_pipehost("produce", "--from-file", source, "--key-field",
+                                          "userid", "--brokers", broker.bootstrap,
+                                          "--topic", "lines")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertRegex(result.stderr, r"produced 4 records .* to lines")
+            got = harness.consume_all(broker.bootstrap, "lines", expected=4)
+            self.assertEqual([(m.key(), m.value().decode()) for m in got],
+                             [(b"u1", lines[0]), (b"7", lines[1]), (None, lines[2]),
+                              (None, lines[3])])
+        finally:
+            self.assertEqual(broker.stop(), 0)
+
     def test_unset_variable(self):
         path = self.write(pipeline_text(brokers="${PIPEHOST_TEST_UNSET_VARIABLE}"))
         result = harness.run_pipehost("validate", path)
