@@ -193,12 +193,14 @@ static int parse_zone(time_cursor *c, int *offset_minutes)
 
 int event_time_parse_text(const char *text, size_t len, int64_t *epoch_ms)
 {
-    time_cursor c = {text, text + len};
     civil_time t;
     int offset_minutes;
     int64_t seconds_of_day;
 
-    if (text == NULL || parse_date(&c, &t) != 0 || take_char(&c, "Tt ") != 0 ||
+    if (text == NULL)
+        return -1;
+    time_cursor c = {text, text + len};
+    if (parse_date(&c, &t) != 0 || take_char(&c, "Tt ") != 0 ||
         parse_clock(&c, &t) != 0 || parse_fraction(&c, &t) != 0 ||
         parse_zone(&c, &offset_minutes) != 0 || c.p != c.end)
         return -1;
