@@ -91,6 +91,24 @@ def consume_all(bootstrap, topic, expected=None, timeout=20.0, group=None):
     return records
 
 
+def consume_all_kafka_python(bootstrap, topic, expected, timeout=30.0):
+    """The same read with kafka-python, an independent implementation of the
+    protocol: (key, value) of every record, stopping at `expected`."""
+    from kafka import KafkaConsumer
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                             enable_auto_commit=False, group_id=None,
+                             consumer_timeout_ms=int(timeout * 1000))
+    records = []
+    try:
+        for message in consumer:
+            records.append((message.key, message.value))
+            if len(records) >= expected:
+                break
+    finally:
+        consumer.close()
+    return records
+
+
 def committed_offsets(bootstrap, group, topic, partitions):
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
     try:

@@ -93,6 +93,9 @@ class CorePipelineTest(unittest.TestCase):
         self.assertEqual(sorted(m.value().decode() for m in out), expected_views(events))
         for m in out:
             self.assertEqual(m.key().decode(), json.loads(m.value())["userid"])
+        # kafka-python, another implementation of the protocol, reads the same.
+        again = harness.consume_all_kafka_python(self.broker.bootstrap, "views-out", 600)
+        self.assertEqual(sorted(v.decode() for _, v in again), expected_views(events))
 
         # Every partition that has records is committed at its end: the
         # offsets add up to the 1200 records.
