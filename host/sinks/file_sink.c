@@ -78,6 +78,9 @@ static int file_sink_write(sink *s, const ph_record *records, size_t count)
             append(f, records[i].value, records[i].value_len);
         append(f, "\n", 1);
     }
+    /* Out at once, one write per batch, so that a reader of the file sees
+     * records as they are processed; durable at the next flush. */
+    drain(f);
     int rc = f->error ? -1 : 0;
     pthread_mutex_unlock(&f->lock);
     return rc;

@@ -26,8 +26,9 @@ struct sink {
     char description[256]; /* for logs: "file out/views.jsonl" */
 };
 
-/* One line per record: its value then "\n". stdout is the same sink on
- * fd 1 without fsync. NULL with err set. */
+/* One line per record: its value then "\n", written out batch by batch
+ * and fsync'd at flush. stdout is the same sink on fd 1 without fsync.
+ * NULL with err set. */
 sink *file_sink_open(const char *path, char *err, size_t err_size);
 sink *stdout_sink_open(char *err, size_t err_size);
 
