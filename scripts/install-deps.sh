@@ -8,6 +8,7 @@ packages=(
   gcc make cmake pkg-config
   librdkafka-dev libjansson-dev libyaml-dev libcmocka-dev
   kcat python3 python3-confluent-kafka python3-kafka
+  time gnuplot-nox
   "$@"
 )
 

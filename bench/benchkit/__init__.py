@@ -1,0 +1,1 @@
+"""The pipehost benchmark's parts; bench.py runs them in order."""
