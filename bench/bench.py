@@ -199,7 +199,7 @@ def main():
         if plots.available():
             report.plot(results, scratch, os.path.join(out, "plots"))
         else:
-            progress("gnuplot is not installed (scripts/install-deps.sh gnuplot-nox): no plots")
+            progress("gnuplot is not installed (scripts/install-deps.sh): no plots")
         report.write(results, out)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)

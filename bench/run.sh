@@ -14,9 +14,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${PIPEHOST_BENCH_BUILD:-$root/build-bench}
 
-# pipehost's own dependencies; GNU time, which measures each process's CPU
-# and peak RSS; gnuplot for the plots.
-"$root/scripts/install-deps.sh" time gnuplot-nox
+# What is missing from Debian: pipehost's dependencies, GNU time (each
+# process's CPU and peak RSS) and gnuplot (the plots).
+"$root/scripts/install-deps.sh"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPIPEHOST_SANITIZE=OFF \
       -DPIPEHOST_BENCH=ON >/dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" \

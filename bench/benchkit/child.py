@@ -37,7 +37,7 @@ class Finished:
 def check_gnu_time():
     if not os.access(GNU_TIME, os.X_OK):
         raise BenchError(f"{GNU_TIME} is missing: install Debian's 'time' "
-                         "(scripts/install-deps.sh time)")
+                         "(scripts/install-deps.sh)")
 
 
 def memory_status(pid, field="VmRSS"):
