@@ -1,13 +1,25 @@
+# Building and testing pipehost plugins with CMake. The one file serves
+# the shipped plugins of this source tree and, installed with the SDK
+# (find_package(pipehost) includes it), plugins built anywhere else.
+include(GNUInstallDirs)
+
 # pipehost_add_plugin(NAME SOURCES src.c ... [OUTPUT_DIRECTORY dir])
 #
 # Builds a pipehost plugin: a shared object named NAME.so with hidden
 # visibility (only ph_plugin_descriptor is exported) and -z defs, so that a
 # dependency on anything but the libraries it links fails at build time.
+# It links pipehost::sdk (the headers, jansson); link pipehost::window
+# for the windowing helpers. In this source tree a plugin is a shipped
+# one (built into the plugin folder, installed with pipehost) unless
+# OUTPUT_DIRECTORY is given; elsewhere `cmake --install` puts NAME.so in
+# CMAKE_INSTALL_LIBDIR/pipehost/plugins under the plugin project's prefix:
+# installed to pipehost's own prefix, every pipeline finds it by name.
 function(pipehost_add_plugin name)
   cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   add_library(${name} MODULE ${ARG_SOURCES})
   set_target_properties(${name} PROPERTIES
     PREFIX ""
+    SUFFIX ".so"
     C_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   if(ARG_OUTPUT_DIRECTORY)
@@ -17,12 +29,11 @@ function(pipehost_add_plugin name)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${PIPEHOST_PLUGIN_OUTPUT_DIR}")
     set_property(GLOBAL APPEND PROPERTY PIPEHOST_SHIPPED_PLUGINS ${name})
     install(TARGETS ${name} LIBRARY DESTINATION ${PIPEHOST_PLUGIN_SUBDIR})
+  else()
+    install(TARGETS ${name} LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/pipehost/plugins)
   endif()
   target_link_options(${name} PRIVATE "LINKER:-z,defs")
-  if(TARGET pipehost::sdk)
-    target_link_libraries(${name} PRIVATE pipehost::sdk)
-  endif()
-  target_link_libraries(${name} PRIVATE PkgConfig::JANSSON)
+  target_link_libraries(${name} PRIVATE pipehost::sdk)
 endfunction()
 
 # pipehost_add_golden_tests(PLUGIN_TARGET DIR)
@@ -32,15 +43,19 @@ endfunction()
 # compares its output with DIR/CASE.expect.jsonl. Optional per case:
 # DIR/CASE.config.yaml, the stage config; DIR/CASE.args, more test-plugin
 # options on one line (e.g. --checkpoint-every 2 --crash-after 5
-# --partition 3). Inside this source tree the tests run the pipehost
-# built here, and PIPEHOST_TESTS=OFF registers none; out of tree they run
-# the pipehost found on PATH (or PIPEHOST_EXECUTABLE).
+# --partition 3). The pipehost that runs them: the one built here inside
+# this source tree; out of it, the installed one that find_package(pipehost)
+# found, else PIPEHOST_EXECUTABLE or the pipehost on PATH. No tests are
+# registered when PIPEHOST_TESTS or BUILD_TESTING is off.
 function(pipehost_add_golden_tests plugin dir)
-  if(DEFINED PIPEHOST_TESTS AND NOT PIPEHOST_TESTS)
+  if((DEFINED PIPEHOST_TESTS AND NOT PIPEHOST_TESTS) OR
+     (DEFINED BUILD_TESTING AND NOT BUILD_TESTING))
     return()
   endif()
-  if(TARGET pipehost OR CMAKE_PROJECT_NAME STREQUAL "pipehost")
+  if(TARGET pipehost OR PROJECT_NAME STREQUAL "pipehost")
     set(runner $<TARGET_FILE:pipehost>)
+  elseif(TARGET pipehost::pipehost)
+    set(runner $<TARGET_FILE:pipehost::pipehost>)
   else()
     find_program(PIPEHOST_EXECUTABLE pipehost)
     if(NOT PIPEHOST_EXECUTABLE)
