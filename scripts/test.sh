@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds pipehost and runs the whole test suite twice: a normal build, then
-# one under AddressSanitizer and UndefinedBehaviorSanitizer. Installs the
-# dependencies first when they are missing.
+# one under AddressSanitizer and UndefinedBehaviorSanitizer; then runs each
+# libFuzzer harness briefly. Installs the dependencies first when they are
+# missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -24,3 +25,11 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 # The benchmark's smoke run measures nothing under the sanitizers: once is enough.
 run_suite "$root/build-asan" -DPIPEHOST_SANITIZE=ON -DPIPEHOST_BENCH=OFF
+
+echo "== fuzz: a short run of every libFuzzer harness (clang): $root/build-fuzz"
+# Each harness runs a few seconds on its committed corpus (tests/fuzz/README.md
+# has the long runs); a crash, a sanitizer report or a broken promise fails it.
+CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPIPEHOST_FUZZ=ON -DPIPEHOST_BENCH=OFF >/dev/null
+cmake --build "$root/build-fuzz" -j "$jobs" --target fuzz_harnesses
+ctest --test-dir "$root/build-fuzz" -L fuzz --output-on-failure

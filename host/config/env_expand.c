@@ -3,6 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "services/secret_redact.h"
+
+/* ${secret:NAME}: the value is registered as a secret, never printed. */
+#define SECRET_PREFIX "secret:"
+
 /* A growing NUL-terminated string. */
 typedef struct expansion {
     char *text;
@@ -61,10 +66,17 @@ static int expand_reference(const char **cursor, expansion *out, const config_ma
 {
     const char *reference = *cursor;
     const char *name = reference + 2;
-    const char *p = name, *fallback = NULL, *close, *value;
+    const char *p, *fallback = NULL, *close, *value;
     char *variable;
+    size_t start = out->length;
+    /* Not ${secret:-default}: that is the variable "secret" with a default. */
+    int secret = strncmp(name, SECRET_PREFIX, strlen(SECRET_PREFIX)) == 0 &&
+                 is_name_start(name[strlen(SECRET_PREFIX)]);
     int rc;
 
+    if (secret)
+        name += strlen(SECRET_PREFIX);
+    p = name;
     if (is_name_start(*p))
         while (is_name_char(*p))
             p++;
@@ -90,7 +102,7 @@ static int expand_reference(const char **cursor, expansion *out, const config_ma
         rc = append(out, fallback, (size_t)(close - fallback));
     else
         rc = append(out, value, strlen(value));
-    if (rc != 0)
+    if (rc != 0 || (secret && secret_register(out->text + start) != 0))
         goto out_of_memory;
     *cursor = close + 1;
     return 0;

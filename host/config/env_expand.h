@@ -4,6 +4,9 @@
  *   ${NAME}           the variable's value; an error when it is not set
  *   ${NAME:-default}  the value, or default when unset or empty (as in sh);
  *                     the default is literal text up to the first '}'
+ *   ${secret:NAME}    the same, and the value is a secret: no log line,
+ *                     error or output of pipehost prints it (also with
+ *                     a default, ${secret:NAME:-default})
  *   $$                a literal '$'
  *
  * A '$' followed by anything else is itself. NAME is letters, digits and

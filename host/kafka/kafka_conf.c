@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "services/log.h"
+#include "services/secret_redact.h"
 
 /* Properties of kafka.properties the producer shares: how to reach and
  * authenticate to the cluster. */
@@ -28,15 +29,21 @@ int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
     char reason[512];
     if (rd_kafka_conf_set(conf, name, value, reason, sizeof(reason)) == RD_KAFKA_CONF_OK)
         return 0;
-    if (mark)
+    /* Some of librdkafka's reasons end in a newline: the message is one line. */
+    for (size_t n = strlen(reason); n > 0 && (reason[n - 1] == '\n' || reason[n - 1] == ' ');)
+        reason[--n] = '\0';
+    /* librdkafka's reason may quote the value: config_error_set redacts
+     * secrets, and so does this branch. */
+    if (mark) {
         config_error_set(err, mark, "kafka property '%s': %s", name, reason);
-    else
+    } else {
         snprintf(err->text, sizeof(err->text), "kafka property '%s': %s", name, reason);
+        secret_redact(err->text, sizeof(err->text));
+    }
     return -1;
 }
 
-static void log_from_kafka(const rd_kafka_t *rk, int level, const char *facility,
-                           const char *message)
+void kafka_conf_log(const rd_kafka_t *rk, int level, const char *facility, const char *message)
 {
     /* syslog levels: 0-3 errors, 4 warning, 5-6 notice/info, 7 debug */
     ph_log_level ours = level <= 3 ? PH_LOG_ERROR
@@ -50,7 +57,7 @@ static void log_from_kafka(const rd_kafka_t *rk, int level, const char *facility
 
 void kafka_conf_route_logs(rd_kafka_conf_t *conf)
 {
-    rd_kafka_conf_set_log_cb(conf, log_from_kafka);
+    rd_kafka_conf_set_log_cb(conf, kafka_conf_log);
 }
 
 static rd_kafka_conf_t *conf_base(const char *bootstrap, config_error *err)
@@ -143,6 +150,20 @@ rd_kafka_conf_t *kafka_conf_producer(const pipeline_config *config, const char *
 fail:
     rd_kafka_conf_destroy(conf);
     return NULL;
+}
+
+int kafka_conf_check(const pipeline_config *config, config_error *err)
+{
+    /* Any address will do: building a configuration connects nowhere. */
+    rd_kafka_conf_t *conf = kafka_conf_consumer(config, "127.0.0.1:9092", err);
+
+    if (conf == NULL)
+        return -1;
+    rd_kafka_conf_destroy(conf);
+    if ((conf = kafka_conf_producer(config, "127.0.0.1:9092", err)) == NULL)
+        return -1;
+    rd_kafka_conf_destroy(conf);
+    return 0;
 }
 
 const char *kafka_conf_property(const pipeline_config *config, const char *name)

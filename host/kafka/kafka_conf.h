@@ -26,8 +26,17 @@ rd_kafka_conf_t *kafka_conf_consumer(const pipeline_config *config, const char *
 rd_kafka_conf_t *kafka_conf_producer(const pipeline_config *config, const char *bootstrap,
                                      config_error *err);
 
+/* Check every Kafka property of config by building both configurations,
+ * connecting nowhere: what `validate` and `run` do before anything else.
+ * 0, or -1 with err at the property librdkafka refused. */
+int kafka_conf_check(const pipeline_config *config, config_error *err);
+
 /* Send librdkafka's log lines to the host's log. */
 void kafka_conf_route_logs(rd_kafka_conf_t *conf);
+
+/* The log callback kafka_conf_route_logs() installs, for a callback of
+ * its own that passes lines on. */
+void kafka_conf_log(const rd_kafka_t *rk, int level, const char *facility, const char *message);
 
 /* The value a property has in config (kafka.properties), or NULL. */
 const char *kafka_conf_property(const pipeline_config *config, const char *name);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "plugin/plugin_names.h"
+#include "plugin/plugin_trust.h"
 
 /* Where a descriptor member ends: a descriptor built for some minor
  * reaches at least the end of the last member that minor introduced. */
@@ -138,6 +139,12 @@ static void write_error(char *err, size_t err_size, const char *path, const char
 
 loaded_plugin *plugin_load(const char *path, char *err, size_t err_size)
 {
+    return plugin_load_checked(path, NULL, err, err_size);
+}
+
+loaded_plugin *plugin_load_checked(const char *path, const plugin_load_options *options,
+                                   char *err, size_t err_size)
+{
     char reason[512];
     char *real_path;
     void *handle;
@@ -149,6 +156,13 @@ loaded_plugin *plugin_load(const char *path, char *err, size_t err_size)
     real_path = realpath(path, NULL);
     if (real_path == NULL) {
         write_error(err, err_size, path, strerror(errno));
+        return NULL;
+    }
+    if (!(options != NULL && options->allow_insecure) &&
+        !plugin_trust_allowed_by_environment() &&
+        plugin_trust_check(path, real_path, reason, sizeof(reason)) != 0) {
+        write_error(err, err_size, path, reason);
+        free(real_path);
         return NULL;
     }
 

@@ -24,11 +24,14 @@ typedef struct loaded_plugin {
 } loaded_plugin;
 
 /*
- * dlopen(path, RTLD_NOW | RTLD_LOCAL) and check the descriptor. Returns NULL
- * and writes "PATH: reason" into err on refusal, PATH as given; a refused
- * plugin is closed again and nothing of it is called but its
- * ph_plugin_descriptor(). The reasons:
+ * Resolve path to an absolute path without symlinks, check that nobody
+ * but root and this user can replace the file (plugin_trust.h; unless
+ * PIPEHOST_ALLOW_INSECURE_PLUGINS=1), dlopen(RTLD_NOW | RTLD_LOCAL) it and
+ * check the descriptor. Returns NULL and writes "PATH: reason" into err
+ * on refusal, PATH as given; a refused plugin is closed again and nothing
+ * of it is called but its ph_plugin_descriptor(). The reasons:
  *   <strerror>                       (the file cannot be resolved)
+ *   "F" is writable by everyone ...  (and the other plugin_trust_check reasons)
  *   cannot load: <dlerror>
  *   exports no ph_plugin_descriptor(): not a pipehost plugin
  *   ph_plugin_descriptor() returned NULL
@@ -45,6 +48,14 @@ typedef struct loaded_plugin {
  *   config field "F" is declared twice
  */
 loaded_plugin *plugin_load(const char *path, char *err, size_t err_size);
+
+typedef struct plugin_load_options {
+    int allow_insecure; /* skip the plugin_trust check (allow_insecure_plugins: true) */
+} plugin_load_options;
+
+/* plugin_load with options (NULL: the defaults). */
+loaded_plugin *plugin_load_checked(const char *path, const plugin_load_options *options,
+                                   char *err, size_t err_size);
 
 /* dlclose and free. Only once no instance of the plugin lives. */
 void plugin_unload(loaded_plugin *plugin);

@@ -5,10 +5,14 @@
  *   2. PIPEHOST_PLUGIN_PATH, colon-separated,
  *   3. the shipped plugins: <folder of the pipehost binary>/../PIPEHOST_PLUGIN_SUBDIR,
  *      which is right both in the build tree and once installed.
- * A plugin NAME is the file NAME.so in one of these folders. A folder
- * appears once, at its first place. A plugin_dirs entry that does not
- * exist is an error (a typo in the pipeline); PIPEHOST_PLUGIN_PATH entries
- * that do not exist are skipped, as PATH's are.
+ * A plugin NAME is the file NAME.so in one of these folders; a name is
+ * never a path. Every folder is resolved to an absolute path without
+ * symlinks, and appears once, at its first place. What is found there is
+ * checked when it is loaded (plugin_loader.h, plugin_trust.h): resolved
+ * again, and refused when others than root and this user could replace
+ * it. A plugin_dirs entry that does not exist is an error (a typo in the
+ * pipeline); PIPEHOST_PLUGIN_PATH entries that do not exist are skipped,
+ * as PATH's are.
  *
  * PIPEHOST_SHIPPED_PLUGIN_DIR, when set, replaces the shipped folder
  * (for binaries that do not live in the install layout, such as tests).
