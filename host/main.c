@@ -29,6 +29,12 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'pipehost COMMAND --help' describes a command. 'pipehost --version'.\n");
+    fprintf(out, "\nexit codes:\n"
+                 "  0    success (run: stopped cleanly, everything committed)\n"
+                 "  1    a failure at run time: a stage, sink or Kafka failed (nothing after\n"
+                 "       it was committed), or a stop took over 10 s\n"
+                 "  2    a bad pipeline file, plugin or argument (nothing was started)\n"
+                 "  130  a second SIGINT/SIGTERM: exited at once, without the last commit\n");
 }
 
 int main(int argc, char **argv)

@@ -9,9 +9,15 @@
 #include "cli/commands.h"
 #include "config/pipeline_config.h"
 #include "kafka/kafka_conf.h"
+#include "metrics/http_server.h"
+#include "metrics/pipeline_metrics.h"
+#include "metrics/stall_watchdog.h"
+#include "metrics/status_line.h"
 #include "runtime/pipeline.h"
 #include "runtime/pipeline_plan.h"
+#include "services/listen_address.h"
 #include "services/log.h"
+#include "services/secret_redact.h"
 
 static const char run_usage[] =
     "usage: pipehost run PIPELINE.yaml [--exit-at-end] [--log-level LEVEL] [--log-format text|json]\n"
@@ -24,10 +30,19 @@ static const char run_usage[] =
     "  --exit-at-end        stop once every assigned partition is consumed up to\n"
     "                       the end it had when assigned: flush, commit, exit 0\n"
     "  --log-level LEVEL    error, warn, info (default) or debug\n"
-    "  --log-format FORMAT  text (default) or json, one object per line\n"
+    "  --log-format FORMAT  text (default) or json: one object per line with\n"
+    "                       time, level, scope, message and the event's fields\n"
+    "\n"
+    "On a terminal, stderr shows a live status line: records/s, lag and\n"
+    "dead-lettered records (with --exit-at-end, progress towards the end).\n"
+    "With `http: {listen: 127.0.0.1:9464}` in the pipeline file, /metrics\n"
+    "(Prometheus), /health and /ready are served there; `stall_after` (default\n"
+    "60s) is how long a partition may hold records without progress before it\n"
+    "is reported stalled.\n"
     "\n"
     "Exit codes: 0 stopped cleanly, 1 failed at run time (nothing after the\n"
-    "failure was committed), 2 bad pipeline file, plugin or arguments.\n";
+    "failure was committed), 2 bad pipeline file, plugin or arguments, 130 a\n"
+    "second signal (exited at once, uncommitted).\n";
 
 static const char validate_usage[] =
     "usage: pipehost validate PIPELINE.yaml\n"
@@ -42,27 +57,13 @@ typedef struct loaded_pipeline {
     pipeline_plan *plan;
 } loaded_pipeline;
 
-/* Check the Kafka properties by building both configurations. */
-static int check_kafka_properties(const pipeline_config *config, config_error *err)
-{
-    rd_kafka_conf_t *consumer = kafka_conf_consumer(config, "127.0.0.1:9092", err);
-    if (!consumer)
-        return -1;
-    rd_kafka_conf_destroy(consumer);
-    rd_kafka_conf_t *producer = kafka_conf_producer(config, "127.0.0.1:9092", err);
-    if (!producer)
-        return -1;
-    rd_kafka_conf_destroy(producer);
-    return 0;
-}
-
 static int load_pipeline(const char *path, loaded_pipeline *out)
 {
     config_error err;
     out->plan = NULL;
     out->config = pipeline_config_load(path, &err);
     if (!out->config || !(out->plan = pipeline_plan_build(out->config, &err)) ||
-        check_kafka_properties(out->config, &err) != 0) {
+        kafka_conf_check(out->config, &err) != 0) {
         fprintf(stderr, "%s\n", err.text);
         pipeline_plan_free(out->plan);
         pipeline_config_free(out->config);
@@ -81,10 +82,13 @@ static void unload_pipeline(loaded_pipeline *p)
 #define STOP_DEADLINE_SECONDS 10
 
 static volatile sig_atomic_t signals_seen;
+static volatile sig_atomic_t status_line_shown; /* a status line may be on stderr */
 
 static void say(const char *msg, size_t len)
 {
-    ssize_t ignored = write(STDERR_FILENO, msg, len);
+    static const char wipe[] = "\r\033[K"; /* the status line, if any */
+    ssize_t ignored = status_line_shown ? write(STDERR_FILENO, wipe, sizeof(wipe) - 1) : 0;
+    ignored = write(STDERR_FILENO, msg, len);
     (void)ignored;
 }
 
@@ -121,6 +125,53 @@ static void install_signal_handlers(void)
     sa.sa_handler = on_stop_deadline;
     sigaction(SIGALRM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
+
+/* What watches a run: its metrics, the HTTP endpoint, the stall
+ * watchdog and the terminal status line. */
+typedef struct run_observers {
+    pipeline_metrics *metrics;
+    http_server *http;
+    stall_watchdog *watchdog;
+    status_line *status;
+} run_observers;
+
+static void stop_observers(run_observers *o)
+{
+    status_line_stop(o->status);
+    stall_watchdog_stop(o->watchdog);
+    http_server_stop(o->http);
+    pipeline_metrics_free(o->metrics);
+}
+
+static int start_observers(const pipeline_config *config, int exit_at_end, run_observers *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (!(o->metrics = pipeline_metrics_create())) {
+        log_error("metrics", "out of memory");
+        return -1;
+    }
+    if (config->http_listen) {
+        listen_address address;
+        char err[256] = "http.listen is not HOST:PORT", where[80];
+        if (listen_address_parse(config->http_listen, &address) != 0 ||
+            !(o->http = http_server_start(&address, o->metrics, err, sizeof(err)))) {
+            log_error("http", "%s", err);
+            stop_observers(o);
+            return -1;
+        }
+        listen_address_format(&address, http_server_port(o->http), where, sizeof(where));
+        log_info("http", "serving /metrics, /health and /ready on http://%s", where);
+        if (!listen_address_is_loopback(&address))
+            log_warn("http", "%s is reachable from other machines, and the endpoint asks for "
+                             "no credentials", where);
+    }
+    o->watchdog = stall_watchdog_start(o->metrics, config->stall_after_ms);
+    if (isatty(STDERR_FILENO)) {
+        o->status = status_line_start(o->metrics, exit_at_end);
+        status_line_shown = o->status != NULL;
+    }
+    return 0;
 }
 
 int run_command(int argc, char **argv)
@@ -171,8 +222,16 @@ int run_command(int argc, char **argv)
     loaded_pipeline pipeline;
     if (load_pipeline(argv[optind], &pipeline) != 0)
         return EXIT_USAGE;
+    run_observers observers;
+    if (start_observers(pipeline.config, run_options.exit_at_end, &observers) != 0) {
+        unload_pipeline(&pipeline);
+        return PIPELINE_EXIT_FAILED;
+    }
+    run_options.metrics = observers.metrics;
     install_signal_handlers();
     int rc = pipeline_run(pipeline.config, pipeline.plan, &run_options);
+    stop_observers(&observers);
+    status_line_shown = 0;
     unload_pipeline(&pipeline);
     return rc;
 }
@@ -190,11 +249,17 @@ int validate_command(int argc, char **argv)
     loaded_pipeline pipeline;
     if (load_pipeline(argv[1], &pipeline) != 0)
         return EXIT_USAGE;
-    printf("%s: ok (pipeline '%s': %zu processors, %zu sinks, topics:", argv[1],
-           pipeline.config->name, pipeline.config->processor_count, pipeline.config->sink_count);
-    for (size_t i = 0; i < pipeline.config->topic_count; i++)
-        printf(" %s", pipeline.config->topics[i]);
-    printf(")\n");
+    /* The summary names the topics: a ${secret:...} one reads [redacted]. */
+    char summary[4096];
+    size_t used = (size_t)snprintf(summary, sizeof(summary),
+                                   "pipeline '%s': %zu processors, %zu sinks, topics:",
+                                   pipeline.config->name, pipeline.config->processor_count,
+                                   pipeline.config->sink_count);
+    for (size_t i = 0; i < pipeline.config->topic_count && used < sizeof(summary); i++)
+        used += (size_t)snprintf(summary + used, sizeof(summary) - used, " %s",
+                                 pipeline.config->topics[i]);
+    secret_redact(summary, sizeof(summary));
+    printf("%s: ok (%s)\n", argv[1], summary);
     unload_pipeline(&pipeline);
     return 0;
 }
