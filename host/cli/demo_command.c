@@ -1,13 +1,16 @@
 /*
  * `pipehost demo`: one use case end to end in one process. It starts the
- * embedded broker, produces synthetic events, runs the use case's pipeline
- * file from configs/ to the end of the topic, and summarizes the output.
+ * embedded broker, produces synthetic events, runs the use case's SQLite
+ * pipeline file from configs/ to the end of the topic, and summarizes the
+ * results with SQL queries over the tables its sqlite_sink wrote.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "cli/commands.h"
 #include "cli/demo_summary.h"
@@ -22,23 +25,23 @@ static const char demo_usage[] =
     "usage: pipehost demo clickstream|iot|chat [--count N] [--seed S] [--bad-ratio F]\n"
     "\n"
     "Run a use case end to end: start the embedded broker, produce N synthetic\n"
-    "events (default 200000, 1%% malformed), run configs/USE_CASE.yaml until the\n"
-    "topic is consumed, and print a summary of the results with the records\n"
-    "per second the pipeline reached. The output files stay in a folder under\n"
-    "/tmp, which the summary names.\n";
+    "events (default 200000, 1%% malformed), run configs/USE_CASE-sqlite.yaml\n"
+    "until the topic is consumed, and print a summary of the results, from SQL\n"
+    "queries over the SQLite tables the pipeline wrote, with the records per\n"
+    "second it reached. The database stays in a folder under /tmp, which the\n"
+    "summary names.\n";
 
 typedef struct use_case {
     const char *name;
     const char *profile; /* of `pipehost produce` */
-    const char *config;  /* file in the configs folder */
-    const char *output;  /* the file sink's file, under PIPEHOST_OUT */
-    void (*summarize)(FILE *out, const demo_output *rows);
+    const char *config;  /* file in the configs folder, writing to SQLite */
+    int (*summarize)(FILE *out, sqlite3 *db);
 } use_case;
 
 static const use_case use_cases[] = {
-    {"clickstream", "clickstream", "clickstream.yaml", "page-stats.jsonl", demo_summarize_clickstream},
-    {"iot", "iot", "iot.yaml", "device-stats.jsonl", demo_summarize_iot},
-    {"chat", "chat", "chat.yaml", "conversations.jsonl", demo_summarize_chat},
+    {"clickstream", "clickstream", "clickstream-sqlite.yaml", demo_summarize_clickstream},
+    {"iot", "iot", "iot-sqlite.yaml", demo_summarize_iot},
+    {"chat", "chat", "chat-sqlite.yaml", demo_summarize_chat},
 };
 
 /* configs/NAME installed beside the binary (share/pipehost/configs), or in
@@ -62,6 +65,30 @@ static char *find_config(const char *name)
         return path;
     free(path);
     return NULL;
+}
+
+/* The database file of the pipeline's (first) sqlite_sink, or NULL. */
+static const char *database_path(const pipeline_plan *plan)
+{
+    for (size_t i = 0; i < plan->sink_count; i++) {
+        if (strcmp(plan->sinks[i].plugin->name, "sqlite_sink") == 0)
+            return json_string_value(json_object_get(plan->sinks[i].config, "path"));
+    }
+    return NULL;
+}
+
+/* Print the use case's summary from its database. 0 or -1. */
+static int summarize(const use_case *uc, const char *path)
+{
+    sqlite3 *db = NULL;
+    int rc = -1;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        fprintf(stderr, "pipehost demo: %s: %s\n", path, db ? sqlite3_errmsg(db) : "out of memory");
+    else
+        rc = uc->summarize(stdout, db);
+    sqlite3_close(db);
+    return rc;
 }
 
 static int create_topics(embedded_broker *broker, const pipeline_config *config)
@@ -121,6 +148,11 @@ static int run_demo(const use_case *uc, unsigned long long count, unsigned long 
         fprintf(stderr, "%s\n", cerr.text);
         goto done;
     }
+    const char *database = database_path(plan);
+    if (database == NULL) {
+        fprintf(stderr, "pipehost demo: %s has no sqlite_sink to summarize\n", config_path);
+        goto done;
+    }
     if (create_topics(broker, config) != 0)
         goto done;
 
@@ -148,22 +180,12 @@ static int run_demo(const use_case *uc, unsigned long long count, unsigned long 
     if (pipeline_run(config, plan, &options) != PIPELINE_EXIT_OK)
         goto done;
 
-    char output[600];
-    snprintf(output, sizeof(output), "%s/%s", out_dir, uc->output);
-    demo_output rows;
-    if (demo_output_read(uc->name, output, &rows) != 0) {
-        fprintf(stderr, "pipehost demo: cannot read %s\n", output);
-        demo_output_free(&rows);
-        goto done;
-    }
-    printf("\n%lld records in %.2f s: %.0f records/s; %lld rejected to %s; %zu result rows "
-           "in %s\n\n",
+    printf("\n%lld records in %.2f s: %.0f records/s; %lld rejected to %s; results in %s\n\n",
            stats.records_in, stats.seconds, stats.seconds > 0 ? stats.records_in / stats.seconds : 0,
            stats.dead_lettered, config->dead_letter_topic ? config->dead_letter_topic : "the dead letter",
-           rows.lines, output);
-    uc->summarize(stdout, &rows);
-    demo_output_free(&rows);
-    rc = 0;
+           database);
+    fflush(stdout);
+    rc = summarize(uc, database) == 0 ? 0 : 1;
 done:
     pipeline_plan_free(plan);
     pipeline_config_free(config);

@@ -1,277 +1,199 @@
 #include "cli/demo_summary.h"
 
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
-#define TOP_ROWS 10
+#define TOP_ROWS "10"
 
-static const char *text(const json_t *row, const char *field)
+/* A query's statement, or NULL after saying why on stderr. */
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
 {
-    const char *value = json_string_value(json_object_get(row, field));
-    return value ? value : "";
-}
+    sqlite3_stmt *statement = NULL;
 
-static double number(const json_t *row, const char *field)
-{
-    return json_number_value(json_object_get(row, field));
-}
-
-/* The key a use case's plugin gives a row, or NULL for an event row. */
-static int row_key(const char *use_case, const json_t *row, char *key, size_t size)
-{
-    if (strcmp(use_case, "clickstream") == 0) {
-        snprintf(key, size, "%s|%s|%lld", text(row, "page"), text(row, "window_start"),
-                 (long long)json_integer_value(json_object_get(row, "partition")));
-    } else if (strcmp(use_case, "iot") == 0) {
-        if (strcmp(text(row, "type"), "stats") != 0)
-            return 0;
-        snprintf(key, size, "%s|%s", text(row, "device_id"), text(row, "window_start"));
-    } else {
-        snprintf(key, size, "%s", text(row, "conversation_id"));
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) != SQLITE_OK) {
+        fprintf(stderr, "pipehost demo: %s\n  in: %s\n", sqlite3_errmsg(db), sql);
+        sqlite3_finalize(statement);
+        return NULL;
     }
-    return 1;
+    return statement;
 }
 
-int demo_output_read(const char *use_case, const char *path, demo_output *out)
+/* Finish a statement stepped to its end: 0, or -1 if a step failed. */
+static int finish(sqlite3 *db, sqlite3_stmt *statement, int last_step)
 {
-    out->latest = json_object();
-    out->events = json_array();
-    out->lines = 0;
-    FILE *f = fopen(path, "r");
-    if (!f)
+    sqlite3_finalize(statement);
+    if (last_step != SQLITE_DONE) {
+        fprintf(stderr, "pipehost demo: %s\n", sqlite3_errmsg(db));
         return -1;
-    char *line = NULL;
-    size_t size = 0;
-    while (getline(&line, &size, f) > 0) {
-        json_t *row = json_loads(line, 0, NULL);
-        if (!json_is_object(row)) {
-            json_decref(row);
-            continue;
-        }
-        out->lines++;
-        char key[512];
-        if (row_key(use_case, row, key, sizeof(key)))
-            json_object_set_new(out->latest, key, row);
-        else
-            json_array_append_new(out->events, row);
     }
-    free(line);
-    fclose(f);
     return 0;
 }
 
-void demo_output_free(demo_output *out)
+/* The integers of a query's one row. 0 or -1. */
+static int query_integers(sqlite3 *db, const char *sql, long long *values, int count)
 {
-    json_decref(out->latest);
-    json_decref(out->events);
-}
+    sqlite3_stmt *statement = prepare(db, sql);
 
-/* Sum numeric fields of rows into one object per group (by group_field). */
-static json_t *sum_by(const json_t *rows, const char *group_field, const char *const *fields,
-                      size_t field_count)
-{
-    json_t *groups = json_object();
-    const char *key;
-    json_t *row;
-    json_object_foreach((json_t *)rows, key, row) {
-        const char *group = text(row, group_field);
-        json_t *sums = json_object_get(groups, group);
-        if (!sums) {
-            sums = json_object();
-            json_object_set_new(groups, group, sums);
-        }
-        for (size_t i = 0; i < field_count; i++) {
-            double sum = number(sums, fields[i]) + number(row, fields[i]);
-            json_object_set_new(sums, fields[i], json_real(sum));
-        }
+    for (int i = 0; i < count; i++)
+        values[i] = 0;
+    if (statement == NULL)
+        return -1;
+    int step = sqlite3_step(statement);
+    if (step == SQLITE_ROW) {
+        for (int i = 0; i < count; i++)
+            values[i] = sqlite3_column_int64(statement, i);
+        step = sqlite3_step(statement);
     }
-    return groups;
+    return finish(db, statement, step);
 }
 
-typedef struct ranked {
-    const char *name;
-    json_t *values;
-    double score;
-} ranked;
-
-static int by_score_descending(const void *a, const void *b)
+static const char *column_text(sqlite3_stmt *statement, int column)
 {
-    const ranked *x = a, *y = b;
-    if (x->score != y->score)
-        return x->score < y->score ? 1 : -1;
-    return strcmp(x->name, y->name);
+    const unsigned char *text = sqlite3_column_text(statement, column);
+
+    return text ? (const char *)text : "";
 }
 
-/* The groups sorted by score_field, highest first. Caller frees. */
-static ranked *rank(json_t *groups, const char *score_field, size_t *count)
+/* A real column as "%.*f", or "-" when NULL. */
+static const char *format_real(sqlite3_stmt *statement, int column, int decimals, char *buf,
+                               size_t size)
 {
-    *count = json_object_size(groups);
-    ranked *items = calloc(*count ? *count : 1, sizeof(*items));
-    if (!items) {
-        *count = 0;
-        return NULL;
-    }
-    size_t i = 0;
-    const char *name;
-    json_t *values;
-    json_object_foreach(groups, name, values) {
-        items[i++] = (ranked){name, values, number(values, score_field)};
-    }
-    qsort(items, *count, sizeof(*items), by_score_descending);
-    return items;
+    if (sqlite3_column_type(statement, column) == SQLITE_NULL)
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%.*f", decimals, sqlite3_column_double(statement, column));
+    return buf;
 }
 
-void demo_summarize_clickstream(FILE *out, const demo_output *rows)
+static const char top_pages[] =
+    "SELECT page, SUM(views), SUM(users), SUM(ratings), SUM(rating_sum) FROM page_stats "
+    "GROUP BY page ORDER BY SUM(views) DESC, page LIMIT " TOP_ROWS;
+
+int demo_summarize_clickstream(FILE *out, sqlite3 *db)
 {
-    static const char *const fields[] = {"events", "views", "users", "ratings", "rating_sum"};
-    json_t *pages = sum_by(rows->latest, "page", fields, 5);
-    size_t count;
-    ranked *top = rank(pages, "views", &count);
-    fprintf(out, "%zu (page, window, partition) rows for %zu pages. Top pages by views\n"
-                 "(users: distinct viewers per window, summed over windows):\n\n",
-            json_object_size(rows->latest), count);
+    long long counts[2];
+
+    if (query_integers(db, "SELECT count(*), count(DISTINCT page) FROM page_stats", counts, 2))
+        return -1;
+    sqlite3_stmt *statement = prepare(db, top_pages);
+    if (statement == NULL)
+        return -1;
+    fprintf(out, "%lld (page, window, partition) rows for %lld pages in page_stats. Top pages by "
+                 "views\n(users: distinct viewers per window, summed over windows):\n\n  %s\n\n",
+            counts[0], counts[1], top_pages);
     fprintf(out, "  %-16s %9s %9s %8s %10s\n", "page", "views", "users", "ratings", "avg rating");
-    for (size_t i = 0; i < count && i < TOP_ROWS; i++) {
-        double ratings = number(top[i].values, "ratings");
-        char average[16] = "-";
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        long long ratings = sqlite3_column_int64(statement, 3);
+        char average[32] = "-";
         if (ratings > 0)
-            snprintf(average, sizeof(average), "%.2f", number(top[i].values, "rating_sum") / ratings);
-        fprintf(out, "  %-16s %9.0f %9.0f %8.0f %10s\n", top[i].name,
-                number(top[i].values, "views"), number(top[i].values, "users"), ratings, average);
+            snprintf(average, sizeof(average), "%.2f",
+                     (double)sqlite3_column_int64(statement, 4) / (double)ratings);
+        fprintf(out, "  %-16s %9lld %9lld %8lld %10s\n", column_text(statement, 0),
+                (long long)sqlite3_column_int64(statement, 1),
+                (long long)sqlite3_column_int64(statement, 2), ratings, average);
     }
-    free(top);
-    json_decref(pages);
+    return finish(db, statement, step);
 }
 
-/* Fold one window's min/max/mean of metric into a device's totals. */
-static void fold_metric(json_t *device, const json_t *window, const char *metric)
+/* Per alerting device: its alerts by rule, and the min, count-weighted
+ * mean and max of temperature and pressure over its windows. */
+static const char top_devices[] =
+    "SELECT a.device_id, a.alerts, a.overheating, a.low_pressure, "
+    "min(s.temperature->>'min'), sum((s.temperature->>'mean') * s.count) / sum(s.count), "
+    "max(s.temperature->>'max'), "
+    "min(s.pressure->>'min'), sum((s.pressure->>'mean') * s.count) / sum(s.count), "
+    "max(s.pressure->>'max') "
+    "FROM (SELECT device_id, count(*) AS alerts, sum(rule = 'overheating') AS overheating, "
+    "sum(rule = 'low-pressure') AS low_pressure FROM alerts GROUP BY device_id) AS a "
+    "LEFT JOIN device_stats AS s ON s.device_id = a.device_id "
+    "GROUP BY a.device_id, a.alerts, a.overheating, a.low_pressure "
+    "ORDER BY a.alerts DESC, a.device_id LIMIT " TOP_ROWS;
+
+/* "min / mean / max" of three real columns from first. */
+static const char *format_range(sqlite3_stmt *statement, int first, char *buf, size_t size)
 {
-    const json_t *stats = json_object_get(window, metric);
-    double count = number(window, "count");
-    if (!stats || count <= 0)
-        return;
-    char name[64];
-    snprintf(name, sizeof(name), "%s_min", metric);
-    double min = number(stats, "min");
-    if (!json_object_get(device, name) || min < number(device, name))
-        json_object_set_new(device, name, json_real(min));
-    snprintf(name, sizeof(name), "%s_max", metric);
-    double max = number(stats, "max");
-    if (!json_object_get(device, name) || max > number(device, name))
-        json_object_set_new(device, name, json_real(max));
-    snprintf(name, sizeof(name), "%s_sum", metric);
-    json_object_set_new(device, name,
-                        json_real(number(device, name) + number(stats, "mean") * count));
+    char parts[3][32];
+
+    for (int i = 0; i < 3; i++)
+        format_real(statement, first + i, 1, parts[i], sizeof(parts[i]));
+    snprintf(buf, size, "%s / %s / %s", parts[0], parts[1], parts[2]);
+    return buf;
 }
 
-static json_t *device_entry(json_t *devices, const char *id)
+int demo_summarize_iot(FILE *out, sqlite3 *db)
 {
-    json_t *device = json_object_get(devices, id);
-    if (!device) {
-        device = json_object();
-        json_object_set_new(devices, id, device);
-    }
-    return device;
-}
+    long long counts[4];
 
-void demo_summarize_iot(FILE *out, const demo_output *rows)
-{
-    json_t *devices = json_object();
-    const char *key;
-    json_t *row;
-    json_object_foreach(rows->latest, key, row) {
-        json_t *device = device_entry(devices, text(row, "device_id"));
-        json_object_set_new(device, "readings",
-                            json_real(number(device, "readings") + number(row, "count")));
-        fold_metric(device, row, "temperature");
-        fold_metric(device, row, "pressure");
-    }
-    size_t i;
-    json_array_foreach(rows->events, i, row) {
-        json_t *device = device_entry(devices, text(row, "device_id"));
-        json_object_set_new(device, "alerts", json_real(number(device, "alerts") + 1));
-        char rule[128];
-        snprintf(rule, sizeof(rule), "rule:%s", text(row, "rule"));
-        json_object_set_new(device, rule, json_real(number(device, rule) + 1));
-    }
-    size_t count;
-    ranked *top = rank(devices, "alerts", &count);
-    size_t alerting = 0;
-    for (size_t d = 0; d < count; d++)
-        alerting += number(top[d].values, "alerts") > 0;
-    fprintf(out, "%zu devices, %zu (device, window) rows, %zu alerts from %zu devices.\n"
-                 "Devices with the most alerts:\n\n",
-            count, json_object_size(rows->latest), json_array_size(rows->events), alerting);
+    if (query_integers(db,
+                       "SELECT (SELECT count(*) FROM (SELECT device_id FROM device_stats UNION "
+                       "SELECT device_id FROM alerts)), (SELECT count(*) FROM device_stats), "
+                       "(SELECT count(*) FROM alerts), (SELECT count(DISTINCT device_id) FROM "
+                       "alerts)",
+                       counts, 4))
+        return -1;
+    sqlite3_stmt *statement = prepare(db, top_devices);
+    if (statement == NULL)
+        return -1;
+    fprintf(out, "%lld devices, %lld (device, window) rows in device_stats, %lld alerts from %lld "
+                 "devices in alerts.\nDevices with the most alerts:\n\n",
+            counts[0], counts[1], counts[2], counts[3]);
     fprintf(out, "  %-12s %6s %11s %11s  %-24s %-24s\n", "device", "alerts", "overheating",
             "low-press.", "temperature min/mean/max", "pressure min/mean/max");
-    for (size_t d = 0; d < count && d < TOP_ROWS && number(top[d].values, "alerts") > 0; d++) {
-        const json_t *v = top[d].values;
-        double readings = number(v, "readings");
-        char temperature[64], pressure[64];
-        snprintf(temperature, sizeof(temperature), "%.1f / %.1f / %.1f", number(v, "temperature_min"),
-                 readings ? number(v, "temperature_sum") / readings : NAN, number(v, "temperature_max"));
-        snprintf(pressure, sizeof(pressure), "%.1f / %.1f / %.1f", number(v, "pressure_min"),
-                 readings ? number(v, "pressure_sum") / readings : NAN, number(v, "pressure_max"));
-        fprintf(out, "  %-12s %6.0f %11.0f %11.0f  %-24s %-24s\n", top[d].name,
-                number(v, "alerts"), number(v, "rule:overheating"), number(v, "rule:low-pressure"),
-                temperature, pressure);
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        char temperature[100], pressure[100];
+        fprintf(out, "  %-12s %6lld %11lld %11lld  %-24s %-24s\n", column_text(statement, 0),
+                (long long)sqlite3_column_int64(statement, 1),
+                (long long)sqlite3_column_int64(statement, 2),
+                (long long)sqlite3_column_int64(statement, 3),
+                format_range(statement, 4, temperature, sizeof(temperature)),
+                format_range(statement, 7, pressure, sizeof(pressure)));
     }
-    free(top);
-    json_decref(devices);
+    return finish(db, statement, step);
 }
 
-void demo_summarize_chat(FILE *out, const demo_output *rows)
+/* An agent's conversations, mean first response (over the answered ones)
+ * and mean sentiment. */
+static const char top_agents[] =
+    "SELECT a.value, count(*), avg(c.first_response_s), avg(c.sentiment) "
+    "FROM conversations AS c, json_each(c.agents) AS a "
+    "GROUP BY a.value ORDER BY count(*) DESC, a.value LIMIT " TOP_ROWS;
+
+static const char per_topic[] =
+    "SELECT t.value, count(*) FROM conversations AS c, json_each(c.topics) AS t "
+    "GROUP BY t.value ORDER BY t.value";
+
+int demo_summarize_chat(FILE *out, sqlite3 *db)
 {
-    json_t *agents = json_object();
-    json_t *topics = json_object();
-    size_t closed = 0;
-    const char *key;
-    json_t *row;
-    json_object_foreach(rows->latest, key, row) {
-        closed += json_is_true(json_object_get(row, "final"));
-        size_t i;
-        json_t *item;
-        json_array_foreach(json_object_get(row, "topics"), i, item) {
-            const char *topic = json_string_value(item);
-            json_object_set_new(topics, topic, json_real(number(topics, topic) + 1));
-        }
-        json_array_foreach(json_object_get(row, "agents"), i, item) {
-            json_t *agent = device_entry(agents, json_string_value(item));
-            json_object_set_new(agent, "conversations",
-                                json_real(number(agent, "conversations") + 1));
-            json_object_set_new(agent, "sentiment_sum",
-                                json_real(number(agent, "sentiment_sum") + number(row, "sentiment")));
-            json_t *first = json_object_get(row, "first_response_s");
-            if (json_is_number(first)) {
-                json_object_set_new(agent, "answered", json_real(number(agent, "answered") + 1));
-                json_object_set_new(agent, "first_sum",
-                                    json_real(number(agent, "first_sum") + json_number_value(first)));
-            }
-        }
-    }
-    size_t count;
-    ranked *top = rank(agents, "conversations", &count);
-    fprintf(out, "%zu conversations (%zu ended, %zu still open at the end), %zu agents.\n"
+    long long counts[3];
+
+    if (query_integers(db,
+                       "SELECT count(*), coalesce(sum(final), 0), (SELECT count(DISTINCT a.value) "
+                       "FROM conversations AS c, json_each(c.agents) AS a) FROM conversations",
+                       counts, 3))
+        return -1;
+    sqlite3_stmt *statement = prepare(db, top_agents);
+    if (statement == NULL)
+        return -1;
+    fprintf(out, "%lld conversations (%lld ended, %lld still open at the end), %lld agents.\n"
                  "Agents with the most conversations:\n\n",
-            json_object_size(rows->latest), closed, json_object_size(rows->latest) - closed, count);
+            counts[0], counts[1], counts[0] - counts[1], counts[2]);
     fprintf(out, "  %-12s %13s %22s %19s\n", "agent", "conversations", "mean first response s",
             "mean sentiment");
-    for (size_t i = 0; i < count && i < TOP_ROWS; i++) {
-        const json_t *v = top[i].values;
-        double answered = number(v, "answered");
-        fprintf(out, "  %-12s %13.0f %22.1f %19.2f\n", top[i].name, number(v, "conversations"),
-                answered ? number(v, "first_sum") / answered : NAN,
-                number(v, "sentiment_sum") / number(v, "conversations"));
+    int step;
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW) {
+        char first[32], sentiment[32];
+        fprintf(out, "  %-12s %13lld %22s %19s\n", column_text(statement, 0),
+                (long long)sqlite3_column_int64(statement, 1),
+                format_real(statement, 2, 1, first, sizeof(first)),
+                format_real(statement, 3, 2, sentiment, sizeof(sentiment)));
     }
-    free(top);
+    if (finish(db, statement, step) != 0 || (statement = prepare(db, per_topic)) == NULL)
+        return -1;
     fprintf(out, "\nConversations per topic:");
-    const char *name;
-    json_t *value;
-    json_object_foreach(topics, name, value) {
-        fprintf(out, " %s %.0f", name, json_number_value(value));
-    }
+    while ((step = sqlite3_step(statement)) == SQLITE_ROW)
+        fprintf(out, " %s %lld", column_text(statement, 0),
+                (long long)sqlite3_column_int64(statement, 1));
     fprintf(out, "\n");
-    json_decref(agents);
-    json_decref(topics);
+    return finish(db, statement, step);
 }

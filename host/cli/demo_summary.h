@@ -1,27 +1,20 @@
 /*
- * What `pipehost demo` prints about a use case's output: read the JSON
- * lines a pipeline wrote, keep the latest row per key (the plugins' rows
- * are upserts), and summarize them for a person.
+ * What `pipehost demo` prints about a use case's results: SQL queries over
+ * the tables the use case's sqlite_sink wrote (configs/USE_CASE-sqlite.yaml).
+ * The rows there are upserts, one per key, so totals are plain sums: the
+ * views of a page are the SUM over its windows and partitions.
  */
 #ifndef PIPEHOST_CLI_DEMO_SUMMARY_H
 #define PIPEHOST_CLI_DEMO_SUMMARY_H
 
 #include <stdio.h>
 
-#include <jansson.h>
+#include <sqlite3.h>
 
-typedef struct demo_output {
-    json_t *latest; /* object: upsert key -> latest row */
-    json_t *events; /* array: rows that are events, not upserts (alerts) */
-    size_t lines;
-} demo_output;
-
-/* Read path, keyed as use_case's plugin keys its rows. 0 or -1. */
-int demo_output_read(const char *use_case, const char *path, demo_output *out);
-void demo_output_free(demo_output *out);
-
-void demo_summarize_clickstream(FILE *out, const demo_output *rows);
-void demo_summarize_iot(FILE *out, const demo_output *rows);
-void demo_summarize_chat(FILE *out, const demo_output *rows);
+/* Each prints its summary of db's tables to out: 0, or -1 with the
+ * reason on stderr. */
+int demo_summarize_clickstream(FILE *out, sqlite3 *db);
+int demo_summarize_iot(FILE *out, sqlite3 *db);
+int demo_summarize_chat(FILE *out, sqlite3 *db);
 
 #endif
