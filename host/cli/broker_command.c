@@ -1,16 +1,22 @@
 /* `pipehost broker`: the embedded broker as a standalone process. */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
+#include "cli/broker_control.h"
 #include "cli/commands.h"
 #include "kafka/embedded_broker.h"
 #include "services/log.h"
 
 static const char broker_usage[] =
     "usage: pipehost broker [--brokers N] [--topic NAME[:PARTITIONS]]... [--partitions N]\n"
+    "                       [--control]\n"
     "\n"
     "Run a Kafka-protocol broker (librdkafka's mock cluster) on 127.0.0.1 until\n"
     "SIGINT or SIGTERM. The first line of stdout is the bootstrap list, for\n"
@@ -18,9 +24,12 @@ static const char broker_usage[] =
     "each partition keeps at most 5 MiB. A topic a client asks for that was\n"
     "not created here is created with 4 partitions.\n"
     "\n"
-    "  --brokers N        number of brokers (default 1)\n"
+    "  --brokers N        number of brokers (default 1), with ids 1 to N\n"
     "  --topic NAME[:P]   create topic NAME with P partitions (default --partitions)\n"
-    "  --partitions N     partitions of --topic without :P (default 4)\n";
+    "  --partitions N     partitions of --topic without :P (default 4)\n"
+    "  --control          read fault-injection commands from stdin, one a line, and\n"
+    "                     answer each on stdout with 'ok' or 'error: WHY'; the\n"
+    "                     broker stops at the end of stdin as on SIGTERM. Commands:\n";
 
 /* Parse a positive int in [1, max]. 0 or -1. */
 static int parse_count(const char *text, int max, int *out)
@@ -33,16 +42,93 @@ static int parse_count(const char *text, int max, int *out)
     return 0;
 }
 
+/* Run the command in line and answer it on stdout. */
+static void answer(embedded_broker *broker, const char *line)
+{
+    char reply[512];
+    if (broker_control_execute(broker, line, reply, sizeof(reply)) == 0)
+        log_info("broker", "control: %s", line);
+    else
+        log_warn("broker", "control: %s: %s", line, reply);
+    printf("%s\n", reply);
+    fflush(stdout);
+}
+
+/* Answer control commands from stdin until a stop signal or the end of
+ * stdin. The stop signals are blocked and read from a signalfd, so that
+ * one poll waits for both. 0, or 1 if stdin or the signalfd failed. */
+static int serve_control(embedded_broker *broker, const sigset_t *stop_signals)
+{
+    int sfd = signalfd(-1, stop_signals, SFD_CLOEXEC);
+    if (sfd < 0) {
+        log_error("broker", "signalfd: %s", strerror(errno));
+        return 1;
+    }
+    char line[512];
+    size_t used = 0;
+    int rc = 0, overlong = 0;
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("broker", "poll: %s", strerror(errno));
+            rc = 1;
+            break;
+        }
+        if (fds[1].revents) {
+            struct signalfd_siginfo info;
+            if (read(sfd, &info, sizeof(info)) == (ssize_t)sizeof(info))
+                log_info("broker", "stopping on signal %u", info.ssi_signo);
+            break;
+        }
+        if (!fds[0].revents)
+            continue;
+        ssize_t n = read(STDIN_FILENO, line + used, sizeof(line) - 1 - used);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            log_info("broker", "stopping at the end of the control input");
+            break;
+        }
+        used += (size_t)n;
+        line[used] = '\0';
+        char *start = line, *newline;
+        while ((newline = strchr(start, '\n')) != NULL) {
+            *newline = '\0';
+            if (overlong) {
+                overlong = 0; /* the end of a line already refused */
+            } else {
+                answer(broker, start);
+            }
+            start = newline + 1;
+        }
+        used = strlen(start);
+        memmove(line, start, used + 1);
+        if (used == sizeof(line) - 1) {
+            if (!overlong) {
+                printf("error: command longer than %zu bytes\n", sizeof(line) - 2);
+                fflush(stdout);
+            }
+            overlong = 1;
+            used = 0;
+        }
+    }
+    close(sfd);
+    return rc;
+}
+
 int broker_command(int argc, char **argv)
 {
     static const struct option options[] = {
         {"brokers", required_argument, NULL, 'b'},
         {"topic", required_argument, NULL, 't'},
         {"partitions", required_argument, NULL, 'p'},
+        {"control", no_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int brokers = 1, default_partitions = 4;
+    int brokers = 1, default_partitions = 4, control = 0;
     char **topics = calloc((size_t)argc, sizeof(*topics));
     size_t topic_count = 0;
     int opt, rc = 0;
@@ -64,8 +150,12 @@ int broker_command(int argc, char **argv)
                 rc = EXIT_USAGE;
             }
             break;
+        case 'c':
+            control = 1;
+            break;
         case 'h':
             fputs(broker_usage, stdout);
+            fputs(broker_control_usage, stdout);
             free(topics);
             return 0;
         default:
@@ -78,6 +168,7 @@ int broker_command(int argc, char **argv)
     }
     if (rc != 0) {
         fputs(broker_usage, stderr);
+        fputs(broker_control_usage, stderr);
         free(topics);
         return rc;
     }
@@ -120,11 +211,15 @@ int broker_command(int argc, char **argv)
     if (rc == 0) {
         printf("%s\n", embedded_broker_bootstraps(broker));
         fflush(stdout);
-        log_info("broker", "serving on %s until SIGINT or SIGTERM",
-                 embedded_broker_bootstraps(broker));
-        int sig;
-        sigwait(&stop_signals, &sig);
-        log_info("broker", "stopping on signal %d", sig);
+        log_info("broker", "serving on %s until SIGINT or SIGTERM%s",
+                 embedded_broker_bootstraps(broker), control ? ", or the end of stdin" : "");
+        if (control) {
+            rc = serve_control(broker, &stop_signals);
+        } else {
+            int sig;
+            sigwait(&stop_signals, &sig);
+            log_info("broker", "stopping on signal %d", sig);
+        }
     }
     embedded_broker_stop(broker);
     free(topics);

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "config/config_read.h"
+#include "config/config_secrets.h"
 #include "config/env_expand.h"
 #include "config/yaml_scalar.h"
 #include "config/yaml_tree.h"
+#include "services/listen_address.h"
 
 #define TOP_LEVEL "the pipeline"
 #define PATH_SIZE 256
@@ -27,16 +29,21 @@
 #define MIN_COMMIT_INTERVAL_MS 10
 #define MAX_COMMIT_INTERVAL_MS (24 * 3600 * 1000) /* keeps now + interval far from overflow */
 #define MAX_WORKERS 256
+#define DEFAULT_HTTP_LISTEN "127.0.0.1:9464"
+#define DEFAULT_STALL_AFTER_MS 60000
+#define MIN_STALL_AFTER_MS 500 /* the watchdog looks four times a second */
 
 static const char *const pipeline_keys[] = {
     "name",     "kafka",       "plugin_dirs",        "processors", "sinks",
-    "on_error", "dead_letter", "commit_interval_ms", "workers",    NULL,
+    "on_error", "dead_letter", "commit_interval_ms", "workers",    "allow_insecure_plugins",
+    "http",     "stall_after", NULL,
 };
 static const char *const kafka_keys[] = {
     "brokers",    "group",      "topics", "properties", "producer_properties",
     "embedded_partitions", NULL,
 };
 static const char *const stage_keys[] = {"plugin", "name", "config", NULL};
+static const char *const http_keys[] = {"listen", NULL};
 static const char *const dead_letter_keys[] = {"topic", NULL};
 /* In the order of on_error_policy. */
 static const char *const on_error_names[] = {"dead_letter", "skip", "stop", NULL};
@@ -73,6 +80,10 @@ static const reserved_property reserved_properties[] = {
     {"bootstrap.servers", "set kafka.brokers instead"},
     {"metadata.broker.list", "set kafka.brokers instead"},
     {"enable.partition.eof", "pipehost decides when it needs end-of-partition events"},
+    /* Both make librdkafka dlopen a library named in the pipeline file,
+     * past the checks plugins go through. */
+    {"plugin.library.paths", "pipehost loads code only as plugins, from its plugin folders"},
+    {"ssl.engine.location", "pipehost loads code only as plugins, from its plugin folders"},
 };
 
 static void join_path(char *buf, const char *parent, const char *key)
@@ -442,15 +453,21 @@ static int read_name(pipeline_config *config, const yaml_node *root, config_erro
                             err);
 }
 
-static int read_plugin_dirs(pipeline_config *config, const yaml_node *root, config_error *err)
+/* Where plugins come from: plugin_dirs and allow_insecure_plugins. */
+static int read_plugin_settings(pipeline_config *config, const yaml_node *root,
+                                config_error *err)
 {
     const yaml_node *dirs = config_optional(root, "plugin_dirs");
+    const yaml_node *insecure = config_optional(root, "allow_insecure_plugins");
     config_subject what = {"plugin_dirs", NULL};
+    config_subject insecure_what = {"allow_insecure_plugins", NULL};
 
-    if (dirs == NULL)
-        return 0;
-    return config_read_string_list(dirs, &what, 0, &config->plugin_dirs,
-                                   &config->plugin_dir_count, err);
+    if (dirs != NULL && config_read_string_list(dirs, &what, 0, &config->plugin_dirs,
+                                                &config->plugin_dir_count, err) != 0)
+        return -1;
+    return insecure != NULL ? config_read_bool(insecure, &insecure_what,
+                                               &config->allow_insecure_plugins, err)
+                            : 0;
 }
 
 static int read_limits(pipeline_config *config, const yaml_node *root, config_error *err)
@@ -466,13 +483,58 @@ static int read_limits(pipeline_config *config, const yaml_node *root, config_er
     return 0;
 }
 
+/* http: {listen: HOST:PORT}; no http key, no endpoint. */
+static int read_http(pipeline_config *config, const yaml_node *root, config_error *err)
+{
+    const yaml_node *http = config_optional(root, "http");
+    const yaml_node *listen;
+    listen_address address;
+    char found[320];
+
+    if (http == NULL)
+        return 0;
+    if (check_mapping(http, "http", http_keys, err) != 0 ||
+        read_optional_string(http, "listen", "http.listen", DEFAULT_HTTP_LISTEN,
+                             &config->http_listen, err) != 0)
+        return -1;
+    listen = config_optional(http, "listen");
+    if (listen == NULL || listen_address_parse(config->http_listen, &address) == 0)
+        return 0;
+    config_error_set(err, &listen->mark,
+                     "'http.listen' must be HOST:PORT with HOST an IP address or localhost "
+                     "(127.0.0.1:9464, [::1]:9464, 0.0.0.0:9464) and PORT from 0 to 65535, "
+                     "got %s",
+                     yaml_node_describe(listen, found, sizeof(found)));
+    return -1;
+}
+
+/* stall_after: a duration, 0 to turn the stall watchdog off. */
+static int read_stall_after(pipeline_config *config, const yaml_node *root, config_error *err)
+{
+    const yaml_node *node = config_optional(root, "stall_after");
+    config_subject what = {"stall_after", NULL};
+
+    config->stall_after_ms = DEFAULT_STALL_AFTER_MS;
+    if (node == NULL)
+        return 0;
+    if (config_read_duration(node, &what, &config->stall_after_ms, err) != 0)
+        return -1;
+    if (config->stall_after_ms == 0 || config->stall_after_ms >= MIN_STALL_AFTER_MS)
+        return 0;
+    config_error_set(err, &node->mark,
+                     "'stall_after' must be 0 (off) or at least %dms, got %s", MIN_STALL_AFTER_MS,
+                     node->text);
+    return -1;
+}
+
 static int read_pipeline(pipeline_config *config, const yaml_node *root, config_error *err)
 {
     if (config_check_keys(root, pipeline_keys, TOP_LEVEL, err) != 0 ||
         read_name(config, root, err) != 0 || read_kafka(config, root, err) != 0 ||
-        read_plugin_dirs(config, root, err) != 0 || read_processors(config, root, err) != 0 ||
+        read_plugin_settings(config, root, err) != 0 || read_processors(config, root, err) != 0 ||
         read_sinks(config, root, err) != 0 || read_on_error(config, root, err) != 0 ||
-        read_dead_letter(config, root, err) != 0 || read_limits(config, root, err) != 0)
+        read_dead_letter(config, root, err) != 0 || read_limits(config, root, err) != 0 ||
+        read_http(config, root, err) != 0 || read_stall_after(config, root, err) != 0)
         return -1;
     return 0;
 }
@@ -511,23 +573,37 @@ static char *folder_of(const char *path, config_error *err)
     return folder;
 }
 
-pipeline_config *pipeline_config_load(const char *path, config_error *err)
+/* Check a parsed tree (taking it over, NULL when it did not parse). */
+static pipeline_config *load_tree(yaml_tree *tree, const char *path, config_error *err)
 {
     pipeline_config *config = calloc(1, sizeof(*config));
 
     if (config == NULL || (config->file = strdup(path)) == NULL) {
         free(config);
+        yaml_tree_free(tree);
         config_error_set_file(err, path, "out of memory");
         return NULL;
     }
-    if ((config->tree = yaml_tree_load_file(path, err)) == NULL ||
-        (config->base_dir = folder_of(path, err)) == NULL ||
-        yaml_tree_expand_env(config->tree, err) != 0 || check_root(config->tree, err) != 0 ||
+    /* Secrets are known before any check could quote one. */
+    if ((config->tree = tree) == NULL || (config->base_dir = folder_of(path, err)) == NULL ||
+        yaml_tree_expand_env(config->tree, err) != 0 ||
+        config_register_secrets(config->tree, err) != 0 || check_root(config->tree, err) != 0 ||
         read_pipeline(config, config->tree->root, err) != 0) {
         pipeline_config_free(config);
         return NULL;
     }
     return config;
+}
+
+pipeline_config *pipeline_config_load(const char *path, config_error *err)
+{
+    return load_tree(yaml_tree_load_file(path, err), path, err);
+}
+
+pipeline_config *pipeline_config_load_text(const char *text, size_t length, const char *path,
+                                           config_error *err)
+{
+    return load_tree(yaml_tree_load_text(text, length, path, err), path, err);
 }
 
 static void free_properties(kafka_property *properties, size_t count)
@@ -568,6 +644,7 @@ void pipeline_config_free(pipeline_config *config)
     }
     free(config->sinks);
     free(config->dead_letter_topic);
+    free(config->http_listen);
     yaml_tree_free(config->tree);
     free(config);
 }

@@ -87,12 +87,24 @@ typedef struct pipeline_config {
 
     int64_t commit_interval_ms;
     int workers; /* 0: the number of online cores */
+    /* allow_insecure_plugins: load plugin files and folders that users
+     * other than root and this one could write (plugin_trust.h). */
+    int allow_insecure_plugins;
+    /* http.listen: where /metrics, /health and /ready are served (HOST:PORT,
+     * services/listen_address.h); NULL: no endpoint. */
+    char *http_listen;
+    int64_t stall_after_ms; /* the stall watchdog's threshold; 0: off */
 
     struct yaml_tree *tree; /* owns every node the stages point at */
 } pipeline_config;
 
 /* Parse and check path. Returns NULL and fills err on any error. */
 pipeline_config *pipeline_config_load(const char *path, config_error *err);
+
+/* The same for a file's text already in memory; path names it in
+ * messages, and its folder resolves relative plugin_dirs. */
+pipeline_config *pipeline_config_load_text(const char *text, size_t length, const char *path,
+                                           config_error *err);
 
 void pipeline_config_free(pipeline_config *config);
 

@@ -86,6 +86,26 @@ int embedded_broker_set_up(embedded_broker *broker, int id, int up)
     return rc == RD_KAFKA_RESP_ERR_NO_ERROR ? 0 : -1;
 }
 
+int embedded_broker_set_rtt(embedded_broker *broker, int id, int rtt_ms)
+{
+    return rd_kafka_mock_broker_set_rtt(broker->cluster, id, rtt_ms) == RD_KAFKA_RESP_ERR_NO_ERROR
+               ? 0
+               : -1;
+}
+
+int embedded_broker_fail_requests(embedded_broker *broker, int api_key, int count, int error)
+{
+    rd_kafka_resp_err_t *errors = malloc((size_t)(count > 0 ? count : 1) * sizeof(*errors));
+    if (!errors)
+        return -1;
+    for (int i = 0; i < count; i++)
+        errors[i] = (rd_kafka_resp_err_t)error;
+    rd_kafka_mock_push_request_errors_array(broker->cluster, (int16_t)api_key, (size_t)count,
+                                            errors);
+    free(errors);
+    return 0;
+}
+
 void embedded_broker_stop(embedded_broker *broker)
 {
     if (!broker)

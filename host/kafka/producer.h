@@ -1,25 +1,39 @@
 /*
  * The pipeline's one Kafka producer, shared by the Kafka sinks and the
  * dead letter. Success means delivered: producer_flush() waits for every
- * delivery report and fails if any record since the last flush was not
- * delivered, so nothing is committed past output that was lost.
+ * delivery report, and a record whose delivery failed is kept and
+ * produced again at the next flush, so that nothing is committed past
+ * output that was lost and nothing is lost to an outage.
  */
 #ifndef PIPEHOST_KAFKA_PRODUCER_H
 #define PIPEHOST_KAFKA_PRODUCER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
 
+struct undelivered;
+
 typedef struct producer {
     rd_kafka_t *rk;
     atomic_llong delivered;
-    atomic_llong failed;
-    long long failed_seen; /* failures already reported by a flush */
+    atomic_llong failed; /* delivery reports with an error, ever */
     atomic_int errors_logged;
+    pthread_mutex_t lock; /* the undelivered records */
+    struct undelivered *undelivered;
+    long long undelivered_count;
+    int refused; /* one of them can never be delivered (too large, invalid) */
 } producer;
+
+/* What producer_flush() found. */
+typedef enum producer_outcome {
+    PRODUCER_DELIVERED = 0, /* every record so far reached the broker */
+    PRODUCER_RETRY = 1,     /* some did not yet: kept, produced again at the next flush */
+    PRODUCER_REFUSED = -1   /* a record was refused for good (too large, invalid) */
+} producer_outcome;
 
 /* Takes ownership of conf. NULL with a message in err. */
 producer *producer_create(rd_kafka_conf_t *conf, char *err, size_t err_size);
@@ -34,13 +48,14 @@ typedef struct produce_header {
 } produce_header;
 
 /* Queue one record (bytes are copied), waiting while the local queue is
- * full. 0, or -1 when librdkafka refuses it (logged). */
+ * full. 0, or -1 when librdkafka refuses it for good (logged): a record
+ * larger than message.max.bytes. A NULL value is a tombstone. */
 int producer_send(producer *p, const char *topic, int32_t partition, const void *key,
                   size_t key_len, const void *value, size_t value_len,
                   const produce_header *headers, size_t header_count);
 
-/* Wait up to timeout_ms for every queued record's delivery. 0 when all
- * were delivered, -1 when some were not (or time ran out). */
-int producer_flush(producer *p, int timeout_ms);
+/* Produce again the records whose delivery failed, then wait up to
+ * timeout_ms for every queued record's delivery. */
+producer_outcome producer_flush(producer *p, int timeout_ms);
 
 #endif

@@ -19,6 +19,7 @@ typedef struct offset_tracker {
     int64_t next_offset;      /* after the last record fully processed */
     int64_t stop_offset;      /* first record not to commit past */
     int64_t committed_offset; /* last offset committed (or found committed) */
+    int resend;               /* the commit of committed_offset failed: send it again */
 } offset_tracker;
 
 void offset_tracker_init(offset_tracker *tracker, int64_t committed_offset);
@@ -33,7 +34,11 @@ void offset_tracker_stop_at(offset_tracker *tracker, int64_t offset);
  * when none), or OFFSET_UNSET when there is nothing new to commit. */
 int64_t offset_tracker_commit_point(const offset_tracker *tracker, int64_t retain_offset);
 
-/* Record a successful commit. */
+/* Record a commit sent (an asynchronous one is confirmed later). */
 void offset_tracker_committed(offset_tracker *tracker, int64_t offset);
+
+/* A commit of offset failed: unless a later one was sent since, the next
+ * commit point sends committed_offset again even if nothing moved. */
+void offset_tracker_commit_failed(offset_tracker *tracker, int64_t offset);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "metrics/pipeline_metrics.h"
 #include "runtime/engine.h"
 #include "services/log.h"
 
@@ -28,6 +29,7 @@ partition_slot *slot_create(engine *e, const char *topic, int32_t partition,
     }
     slot->work.run = slot_run;
     slot->engine = e;
+    slot->metrics = pipeline_metrics_partition_open(e->metrics, topic, partition);
     pthread_mutex_init(&slot->lock, NULL);
     return slot;
 }
@@ -41,6 +43,7 @@ void slot_destroy(engine *e, partition_slot *slot)
     for (size_t i = 0; i < slot->inbox_count; i++)
         rd_kafka_message_destroy(slot->inbox[i]);
     task_destroy(t);
+    pipeline_metrics_partition_close(e->metrics, slot->metrics);
     free(slot->inbox);
     free(slot->running);
     free(slot->headers);
@@ -144,8 +147,11 @@ static void slot_run(work_item *item)
             snprintf(slot->task->failure, sizeof(slot->task->failure), "out of memory");
             offset_tracker_stop_at(&slot->task->offsets, batch[0]->offset);
         } else {
+            int64_t batch_end = batch[count - 1]->offset + 1;
+            partition_metrics_batch_taken(slot->metrics, batch_end);
             task_process(slot->task, &slot->task->input);
             atomic_fetch_add(&e->records_in, (long long)count);
+            partition_metrics_batch_done(e->metrics, slot->metrics, batch_end, count);
         }
         record_batch_reset(&slot->task->input);
         if (slot->task->failed)

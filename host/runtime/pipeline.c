@@ -15,6 +15,7 @@
 #include "kafka/embedded_broker.h"
 #include "kafka/kafka_conf.h"
 #include "kafka/producer.h"
+#include "metrics/pipeline_metrics.h"
 #include "runtime/engine.h"
 #include "services/log.h"
 #include "sinks/sink.h"
@@ -49,8 +50,13 @@ static int deliver_to_sinks(void *opaque, task *t, const record_batch *output)
     atomic_fetch_add(&e->records_out, (long long)output->count);
     int rc = 0;
     for (size_t i = 0; i < e->sink_count; i++) {
-        if (sink_write(e->sinks[i], output->records, output->count) != 0)
+        sink_outcome outcome = sink_write(e->sinks[i], output->records, output->count);
+        if (outcome != SINK_OK)
+            pipeline_metrics_sink_failure(e->metrics, e->sinks[i]->description);
+        if (outcome == SINK_FAILED)
             rc = -1;
+        else if (outcome == SINK_RETRY)
+            atomic_store(&e->flush_soon, 1); /* kept by the sink: retry it at a flush now */
     }
     return rc;
 }
@@ -71,8 +77,14 @@ static void send_to_dead_letter(void *opaque, task *t, const ph_record *record,
     };
     if (producer_send(e->producer, e->dead_letter_topic, RD_KAFKA_PARTITION_UA, record->key,
                       record->key_len, record->value, record->value_len, headers,
-                      sizeof(headers) / sizeof(headers[0])) == 0)
+                      sizeof(headers) / sizeof(headers[0])) == 0) {
         atomic_fetch_add(&e->dead_lettered, 1);
+        pipeline_metrics_dead_lettered(e->metrics, 1);
+    } else {
+        /* Refused for good (over message.max.bytes): stop rather than lose it. */
+        offset_tracker_stop_at(&t->offsets, record->offset);
+        engine_fail(e, "a rejected record could not be sent to the dead letter");
+    }
 }
 
 static int engine_stopping(void *opaque)
@@ -150,7 +162,7 @@ static void consume_loop(engine *e)
                 engine_dispatch(e, msgs[i]);
             }
         }
-        if (now_ms() >= next_commit) {
+        if (now_ms() >= next_commit || atomic_load(&e->flush_soon)) {
             engine_wait_idle(e);
             engine_flush_and_commit(e, e->slots, e->slot_count, PH_FLUSH_CHECKPOINT, 0);
             next_commit = now_ms() + e->config->commit_interval_ms;
@@ -237,6 +249,15 @@ static int start_embedded_broker(engine *e, char *err, size_t err_size)
     return 0;
 }
 
+/* librdkafka's statistics: the lag and committed offset metrics. */
+static int on_statistics(rd_kafka_t *rk, char *json, size_t json_len, void *opaque)
+{
+    (void)rk;
+    engine *e = opaque;
+    pipeline_metrics_read_statistics(e->metrics, json, json_len);
+    return 0; /* librdkafka frees json */
+}
+
 static int start_consumer(engine *e, const char *bootstrap, char *err, size_t err_size)
 {
     config_error cerr;
@@ -248,6 +269,16 @@ static int start_consumer(engine *e, const char *bootstrap, char *err, size_t er
     rd_kafka_conf_set_opaque(conf, e);
     rd_kafka_conf_set_rebalance_cb(conf, engine_on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(conf, engine_on_commit);
+    if (consumer_watch(e, conf, err, err_size) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    if (e->metrics) {
+        rd_kafka_conf_set_stats_cb(conf, on_statistics);
+        if (!kafka_conf_property(e->config, "statistics.interval.ms"))
+            rd_kafka_conf_set(conf, "statistics.interval.ms", METRICS_STATISTICS_INTERVAL_MS,
+                              NULL, 0);
+    }
     e->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, err_size);
     if (!e->consumer) {
         rd_kafka_conf_destroy(conf);
@@ -285,8 +316,7 @@ static void engine_teardown(engine *e)
 {
     if (e->consumer) {
         /* Final flush and commit of every task, then leave the group. */
-        engine_wait_idle(e);
-        engine_revoke(e, NULL, 0);
+        engine_final_commit(e);
         rd_kafka_consumer_close(e->consumer);
         if (e->queue)
             rd_kafka_queue_destroy(e->queue);
@@ -322,11 +352,12 @@ int pipeline_run(const pipeline_config *config, const pipeline_plan *plan,
     e.config = config;
     e.plan = plan;
     e.exit_at_end = options->exit_at_end;
+    e.metrics = options->metrics;
     pthread_mutex_init(&e.lock, NULL);
     pthread_cond_init(&e.drained, NULL);
     e.env = (task_env){.opaque = &e, .on_error = config->on_error,
                        .deliver = deliver_to_sinks, .dead_letter = send_to_dead_letter,
-                       .stopping = engine_stopping};
+                       .stopping = engine_stopping, .metrics = options->metrics};
     if (config->on_error == ON_ERROR_DEAD_LETTER) {
         if (config->dead_letter_topic) {
             e.dead_letter_topic = strdup(config->dead_letter_topic);

@@ -15,6 +15,8 @@
 #include "config/pipeline_config.h"
 #include "runtime/pipeline_plan.h"
 
+struct pipeline_metrics;
+
 /* What a run did, for a caller that reports it. */
 typedef struct pipeline_stats {
     long long records_in;
@@ -29,6 +31,7 @@ typedef struct pipeline_run_options {
      * it had when it was assigned. */
     int exit_at_end;
     pipeline_stats *stats; /* filled at the end when not NULL */
+    struct pipeline_metrics *metrics; /* reported to while running, or NULL */
 } pipeline_run_options;
 
 /* Exit codes of a run. */

@@ -21,8 +21,8 @@ static const char *kind_name(ph_plugin_kind kind)
 
 /* Load stage's plugin (once per name) and build its configuration. */
 static int plan_stage(pipeline_plan *plan, const plugin_search_path *search,
-                      const stage_config *stage_cfg, ph_plugin_kind want, stage_plan *out,
-                      config_error *err)
+                      int allow_insecure, const stage_config *stage_cfg, ph_plugin_kind want,
+                      stage_plan *out, config_error *err)
 {
     loaded_plugin *plugin = find_loaded(plan, stage_cfg->plugin);
     if (!plugin) {
@@ -35,7 +35,8 @@ static int plan_stage(pipeline_plan *plan, const plugin_search_path *search,
             return -1;
         }
         char reason[1024];
-        plugin = plugin_load(path, reason, sizeof(reason));
+        plugin_load_options options = {.allow_insecure = allow_insecure};
+        plugin = plugin_load_checked(path, &options, reason, sizeof(reason));
         free(path);
         if (!plugin) {
             config_error_set(err, &stage_cfg->plugin_mark, "%s", reason);
@@ -90,7 +91,8 @@ pipeline_plan *pipeline_plan_build(const pipeline_config *config, config_error *
         goto fail;
     }
     for (size_t i = 0; i < config->processor_count; i++) {
-        if (plan_stage(plan, &search, &config->processors[i], PH_KIND_PROCESSOR,
+        if (plan_stage(plan, &search, config->allow_insecure_plugins,
+                       &config->processors[i], PH_KIND_PROCESSOR,
                        &plan->processors[i], err) != 0)
             goto fail;
         plan->processor_count = i + 1;
@@ -98,7 +100,8 @@ pipeline_plan *pipeline_plan_build(const pipeline_config *config, config_error *
     for (size_t i = 0; i < config->sink_count; i++) {
         if (config->sinks[i].type != SINK_PLUGIN)
             continue;
-        if (plan_stage(plan, &search, &config->sinks[i].stage, PH_KIND_SINK,
+        if (plan_stage(plan, &search, config->allow_insecure_plugins, &config->sinks[i].stage,
+                       PH_KIND_SINK,
                        &plan->sinks[plan->sink_count], err) != 0)
             goto fail;
         plan->sink_count++;

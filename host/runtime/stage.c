@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/pipeline_metrics.h"
 #include "runtime/task.h"
 #include "services/duration.h"
 #include "services/event_time.h"
@@ -19,9 +20,15 @@ static void host_log(ph_context *ctx, ph_log_level level, const char *fmt, ...)
     char scope[256];
     snprintf(scope, sizeof(scope), "%s %s[%d]", ctx->name, ctx->task->topic,
              (int)ctx->task->partition);
+    /* JSON log lines carry them as fields. */
+    const log_field fields[] = {
+        {"stage", ctx->name, 0},
+        {"topic", ctx->task->topic, 0},
+        {"partition", NULL, ctx->task->partition},
+    };
     va_list ap;
     va_start(ap, fmt);
-    log_writev(level, scope, fmt, ap);
+    log_writev_fields(level, scope, fields, sizeof(fields) / sizeof(fields[0]), fmt, ap);
     va_end(ap);
 }
 
@@ -121,6 +128,7 @@ static json_t *host_record_json(ph_context *ctx, const ph_record *record, const 
 
 static void host_count(ph_context *ctx, const char *counter, int64_t delta)
 {
+    stage_metrics_count(ctx->metrics, counter, delta);
     for (size_t i = 0; i < ctx->counter_count; i++) {
         if (strcmp(ctx->counters[i].name, counter) == 0) {
             ctx->counters[i].value += delta;
@@ -193,6 +201,7 @@ int stage_init(stage *s, struct task *owner, const char *name, const ph_descript
     s->name = name;
     s->plugin = plugin;
     s->task = owner;
+    s->metrics = pipeline_metrics_stage(owner->env ? owner->env->metrics : NULL, name);
     s->default_origin_offset = -1;
     s->default_origin_timestamp = -1;
     s->checkpoint_in = checkpoint;
@@ -247,13 +256,17 @@ ph_status stage_process(stage *s, record_batch *batch)
     const ph_record *last = &batch->records[batch->count - 1];
     s->default_origin_offset = last->offset;
     s->default_origin_timestamp = last->timestamp_ms;
+    int64_t started_ns = s->metrics ? metrics_clock_ns() : 0;
     ph_status status = s->plugin->process(s->instance, batch->records, batch->count);
+    if (s->metrics)
+        stage_metrics_process_time(s->metrics, metrics_clock_ns() - started_ns);
     record_batch_seal(&s->out);
     if (s->emit_failed)
         return PH_FATAL;
     if (status == PH_OK || status == PH_REJECT) {
         s->records_in += (int64_t)batch->count;
         s->records_out += (int64_t)s->out.count;
+        stage_metrics_batch(s->metrics, batch->count, s->out.count);
         return PH_OK;
     }
     return status == PH_RETRY ? PH_RETRY : PH_FATAL;
@@ -272,6 +285,7 @@ ph_status stage_flush(stage *s, ph_flush_mode mode, int64_t *retain_offset)
         return PH_FATAL;
     if (status == PH_OK) {
         s->records_out += (int64_t)s->out.count;
+        stage_metrics_flushed(s->metrics, s->out.count);
         return PH_OK;
     }
     return status == PH_RETRY ? PH_RETRY : PH_FATAL;

@@ -50,6 +50,7 @@ struct ph_context {
     int64_t records_rejected;
     stage_counter *counters;
     size_t counter_count;
+    struct stage_metrics *metrics; /* shared by the stage's instances, or NULL */
 };
 typedef struct ph_context stage;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "metrics/pipeline_metrics.h"
 #include "services/log.h"
 
 #define RETRY_FIRST_MS 100
@@ -92,6 +93,7 @@ static void apply_rejects(task *t, stage *s)
 {
     if (t->replaying)
         return; /* handled when first processed */
+    stage_metrics_rejected(s->metrics, s->reject_count);
     for (size_t i = 0; i < s->reject_count; i++) {
         const pending_reject *r = &s->rejects[i];
         s->records_rejected++;

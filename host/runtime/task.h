@@ -39,6 +39,8 @@ typedef struct task_env {
                         const char *stage_name, const char *reason);
     /* Nonzero once the host is shutting down: stop retrying. */
     int (*stopping)(void *opaque);
+    /* Where stages report their counts and times (metrics/), or NULL. */
+    struct pipeline_metrics *metrics;
 } task_env;
 
 typedef struct task {

@@ -1,4 +1,28 @@
-/* The file and stdout sinks: JSON lines (each record's value, one a line). */
+/*
+ * The file and stdout sinks: JSON lines (each record's value, one a line).
+ *
+ * Lines go out at once, one write per batch, so that a reader of the file
+ * sees records as they are processed; they are durable at the next flush
+ * (fsync). What happens when the disk misbehaves:
+ *
+ * - Every line since the last good fsync stays in memory (`pending`, of
+ *   which the first `written` bytes reached write()). A write that fails
+ *   keeps the rest: later batches queue behind it, and the next attempt
+ *   starts at the first unwritten byte, so a short write never tears or
+ *   repeats a line.
+ * - A failed fsync may have lost written pages (Linux reports a writeback
+ *   error once, then forgets it), so the file is cut back to its size at
+ *   the last good fsync and everything since is written again.
+ * - Either way the sink answers SINK_RETRY until a flush gets everything
+ *   written and synced: the commit protocol retries the flush with
+ *   backoff and commits nothing meanwhile. Errors that waiting cannot cure
+ *   (EPIPE from a reader that left, EBADF, EROFS...) answer SINK_FAILED.
+ * - Memory stays bounded: past PENDING_SYNC_LIMIT bytes a write syncs
+ *   early. stdout is never synced and keeps only what is not written yet.
+ *
+ * Because of the cut-back, a sink's file must have one writer: another
+ * process appending to it could lose lines at a truncation.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -12,7 +36,8 @@
 #include "services/log.h"
 #include "sinks/sink.h"
 
-#define FILE_SINK_BUFFER (1 << 20)
+#define FILE_SINK_BUFFER (1 << 20)        /* initial pending capacity, kept between flushes */
+#define PENDING_SYNC_LIMIT (16 << 20)     /* sync early past this many unsynced bytes */
 
 typedef struct file_sink {
     sink base;
@@ -20,97 +45,151 @@ typedef struct file_sink {
     int fd;
     int owns_fd;
     int sync; /* fsync at flush: regular files yes, stdout no */
-    char *buffer;
+    char *pending; /* lines since the last good fsync (stdout: not yet written) */
     size_t used;
-    int error; /* errno of the first failed write since the last flush */
+    size_t capacity;
+    size_t written;       /* bytes of pending that reached the file */
+    off_t durable_size;   /* file size at the last good fsync */
+    int cut_back;         /* a failed fsync: truncate to durable_size before writing */
+    int error;            /* errno of the failure that holds output back, 0 if none */
+    int permanent;        /* error cannot be cured by waiting */
 } file_sink;
 
-/* Write the buffer out; keeps the first error for flush to report. */
-static void drain(file_sink *f)
+/* Failures that may pass: a full disk or quota, a flaky device, a full pipe. */
+static int transient(int error)
 {
-    size_t done = 0;
-    while (done < f->used) {
-        ssize_t n = write(f->fd, f->buffer + done, f->used - done);
+    return error == ENOSPC || error == EDQUOT || error == EIO || error == EFBIG ||
+           error == EAGAIN || error == ENOMEM || error == ETIMEDOUT;
+}
+
+static void fail(file_sink *f, int error)
+{
+    if (!f->error)
+        f->error = error;
+    if (!transient(error))
+        f->permanent = 1;
+}
+
+/* Write out what is pending and not written yet; stops at the first error. */
+static void write_out(file_sink *f)
+{
+    if (f->cut_back) {
+        if (ftruncate(f->fd, f->durable_size) != 0) {
+            fail(f, errno);
+            return;
+        }
+        f->cut_back = 0;
+        f->written = 0;
+    }
+    while (f->written < f->used) {
+        ssize_t n = write(f->fd, f->pending + f->written, f->used - f->written);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (!f->error)
-                f->error = errno;
-            break;
+            fail(f, errno);
+            return;
         }
-        done += (size_t)n;
+        f->written += (size_t)n;
     }
-    f->used = 0;
+    if (!f->sync)
+        f->used = f->written = 0; /* nothing to write again: stdout is never cut back */
 }
 
-static void append(file_sink *f, const void *bytes, size_t len)
+/* Make what was written durable, or arrange for it to be written again. */
+static void sync_out(file_sink *f)
 {
-    if (len > FILE_SINK_BUFFER - f->used)
-        drain(f);
-    if (len > FILE_SINK_BUFFER) {
-        f->used = 0;
-        /* Larger than the buffer: write it straight through. */
-        const char *p = bytes;
-        while (len > 0) {
-            ssize_t n = write(f->fd, p, len);
-            if (n < 0) {
-                if (errno == EINTR)
-                    continue;
-                if (!f->error)
-                    f->error = errno;
-                return;
-            }
-            p += n;
-            len -= (size_t)n;
-        }
+    if (fsync(f->fd) != 0 && errno != EINVAL) {
+        fail(f, errno);
+        f->cut_back = 1;
         return;
     }
-    memcpy(f->buffer + f->used, bytes, len);
-    f->used += len;
+    f->durable_size += (off_t)f->used;
+    f->used = f->written = 0;
+    if (f->capacity > FILE_SINK_BUFFER) {
+        char *smaller = realloc(f->pending, FILE_SINK_BUFFER);
+        if (smaller) {
+            f->pending = smaller;
+            f->capacity = FILE_SINK_BUFFER;
+        }
+    }
 }
 
-static int file_sink_write(sink *s, const ph_record *records, size_t count)
+static int append(file_sink *f, const void *bytes, size_t len)
+{
+    if (len > f->capacity - f->used) {
+        size_t capacity = f->capacity;
+        while (len > capacity - f->used)
+            capacity *= 2;
+        char *grown = realloc(f->pending, capacity);
+        if (!grown)
+            return -1;
+        f->pending = grown;
+        f->capacity = capacity;
+    }
+    memcpy(f->pending + f->used, bytes, len);
+    f->used += len;
+    return 0;
+}
+
+static sink_outcome outcome_of(const file_sink *f)
+{
+    return f->permanent ? SINK_FAILED : f->error ? SINK_RETRY : SINK_OK;
+}
+
+static sink_outcome file_sink_write(sink *s, const ph_record *records, size_t count)
 {
     file_sink *f = (file_sink *)s;
     pthread_mutex_lock(&f->lock);
     for (size_t i = 0; i < count; i++) {
-        if (records[i].value)
-            append(f, records[i].value, records[i].value_len);
-        append(f, "\n", 1);
+        if ((records[i].value && append(f, records[i].value, records[i].value_len) != 0) ||
+            append(f, "\n", 1) != 0) {
+            fail(f, ENOMEM);
+            break;
+        }
     }
-    /* Out at once, one write per batch, so that a reader of the file sees
-     * records as they are processed; durable at the next flush. */
-    drain(f);
-    int rc = f->error ? -1 : 0;
+    /* While a failure holds output back, new lines queue behind it
+     * until the next flush tries again. */
+    if (!f->error) {
+        write_out(f);
+        if (f->sync && !f->error && f->used > PENDING_SYNC_LIMIT)
+            sync_out(f);
+    }
+    sink_outcome outcome = outcome_of(f);
     pthread_mutex_unlock(&f->lock);
-    return rc;
+    return outcome;
 }
 
-static int file_sink_flush(sink *s)
+static sink_outcome file_sink_flush(sink *s)
 {
     file_sink *f = (file_sink *)s;
     pthread_mutex_lock(&f->lock);
-    drain(f);
-    if (f->sync && !f->error && fsync(f->fd) != 0 && errno != EINVAL)
-        f->error = errno;
-    int error = f->error;
-    f->error = 0;
-    pthread_mutex_unlock(&f->lock);
-    if (error) {
-        log_error("sink", "%s: %s", s->description, strerror(error));
-        return -1;
+    if (!f->permanent) {
+        f->error = 0;
+        write_out(f);
+        if (f->sync && !f->error)
+            sync_out(f);
     }
-    return 0;
+    sink_outcome outcome = outcome_of(f);
+    int error = f->error;
+    size_t held = f->used;
+    pthread_mutex_unlock(&f->lock);
+    if (outcome == SINK_FAILED)
+        log_error("sink", "%s: %s", s->description, strerror(error));
+    else if (outcome == SINK_RETRY)
+        log_warn("sink", "%s: %s; %zu bytes kept to be written again", s->description,
+                 strerror(error), held);
+    return outcome;
 }
 
 static void file_sink_destroy(sink *s)
 {
     file_sink *f = (file_sink *)s;
-    drain(f);
+    if (!f->error)
+        write_out(f);
     if (f->owns_fd)
         close(f->fd);
     pthread_mutex_destroy(&f->lock);
-    free(f->buffer);
+    free(f->pending);
     free(f);
 }
 
@@ -124,10 +203,10 @@ static sink *open_fd(int fd, int owns_fd, int sync, const char *description, cha
                      size_t err_size)
 {
     file_sink *f = calloc(1, sizeof(*f));
-    char *buffer = malloc(FILE_SINK_BUFFER);
-    if (!f || !buffer) {
+    char *pending = malloc(FILE_SINK_BUFFER);
+    if (!f || !pending) {
         free(f);
-        free(buffer);
+        free(pending);
         snprintf(err, err_size, "out of memory");
         return NULL;
     }
@@ -137,7 +216,10 @@ static sink *open_fd(int fd, int owns_fd, int sync, const char *description, cha
     f->fd = fd;
     f->owns_fd = owns_fd;
     f->sync = sync;
-    f->buffer = buffer;
+    f->pending = pending;
+    f->capacity = FILE_SINK_BUFFER;
+    struct stat st;
+    f->durable_size = sync && fstat(fd, &st) == 0 ? st.st_size : 0;
     return &f->base;
 }
 

@@ -14,23 +14,32 @@ typedef struct kafka_sink {
     char *topic;
 } kafka_sink;
 
-static int kafka_sink_write(sink *s, const ph_record *records, size_t count)
+static sink_outcome kafka_sink_write(sink *s, const ph_record *records, size_t count)
 {
     kafka_sink *k = (kafka_sink *)s;
-    int rc = 0;
+    sink_outcome outcome = SINK_OK;
     for (size_t i = 0; i < count; i++) {
+        /* Refused only when it can never be produced (too large). */
         if (producer_send(k->shared, k->topic, RD_KAFKA_PARTITION_UA, records[i].key,
                           records[i].key_len, records[i].value, records[i].value_len, NULL,
                           0) != 0)
-            rc = -1;
+            outcome = SINK_FAILED;
     }
-    return rc;
+    return outcome;
 }
 
-static int kafka_sink_flush(sink *s)
+static sink_outcome kafka_sink_flush(sink *s)
 {
     kafka_sink *k = (kafka_sink *)s;
-    return producer_flush(k->shared, KAFKA_SINK_FLUSH_TIMEOUT_MS);
+    switch (producer_flush(k->shared, KAFKA_SINK_FLUSH_TIMEOUT_MS)) {
+    case PRODUCER_DELIVERED:
+        return SINK_OK;
+    case PRODUCER_RETRY:
+        return SINK_RETRY;
+    case PRODUCER_REFUSED:
+        break;
+    }
+    return SINK_FAILED;
 }
 
 static void kafka_sink_destroy(sink *s)

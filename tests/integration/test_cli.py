@@ -131,9 +131,10 @@ class CliTest(unittest.TestCase):
         finally:
             self.assertEqual(broker.stop(), 0)
 
-    def test_a_refused_kafka_write_exits_1_and_commits_nothing(self):
+    def test_a_refused_kafka_write_exits_1_and_commits_nothing_past_it(self):
         """The Kafka sink cannot take a record (larger than the producer's
-        message.max.bytes): the task stops, exit 1, nothing committed."""
+        message.max.bytes): the task stops, exit 1, nothing committed from
+        that record on."""
         broker = harness.Broker("events:1")
         try:
             big = '{"action":"view","pad":"%s"}' % ("x" * 3000)
@@ -149,8 +150,10 @@ class CliTest(unittest.TestCase):
             self.assertIn("cannot produce to small-records: Broker: Message size too large",
                           result.stderr)
             self.assertIn("a sink failed to write", result.stderr)
+            # The refused record is offset 1; the first one's output was
+            # delivered, so its offset may be committed.
             offsets = harness.committed_offsets(broker.bootstrap, "cli-test", "events", 1)
-            self.assertLess(offsets[0], 0)
+            self.assertLessEqual(offsets[0], 1)
         finally:
             self.assertEqual(broker.stop(), 0)
 

@@ -57,6 +57,27 @@ static void never_moves_backwards(void **state)
     assert_int_equal(t.committed_offset, 100);
 }
 
+static void a_failed_commit_is_sent_again(void **state)
+{
+    (void)state;
+    offset_tracker t;
+    offset_tracker_init(&t, OFFSET_UNSET);
+    offset_tracker_processed(&t, 100);
+    offset_tracker_committed(&t, 100); /* sent asynchronously */
+    assert_int_equal(offset_tracker_commit_point(&t, PH_OFFSET_NONE), OFFSET_UNSET);
+    offset_tracker_commit_failed(&t, 100); /* the broker was down */
+    assert_int_equal(offset_tracker_commit_point(&t, PH_OFFSET_NONE), 100);
+    /* A retain offset below it does not pull the resent commit back. */
+    assert_int_equal(offset_tracker_commit_point(&t, 40), 100);
+    offset_tracker_committed(&t, 100);
+    assert_int_equal(offset_tracker_commit_point(&t, PH_OFFSET_NONE), OFFSET_UNSET);
+    /* The failure of an older commit, overtaken by a newer one, is moot. */
+    offset_tracker_processed(&t, 150);
+    offset_tracker_committed(&t, 150);
+    offset_tracker_commit_failed(&t, 100);
+    assert_int_equal(offset_tracker_commit_point(&t, PH_OFFSET_NONE), OFFSET_UNSET);
+}
+
 static void a_stop_pins_the_commit_at_the_failed_record(void **state)
 {
     (void)state;
@@ -90,6 +111,7 @@ int main(void)
         cmocka_unit_test(commits_after_the_last_processed_record),
         cmocka_unit_test(a_retain_offset_holds_the_commit_back),
         cmocka_unit_test(never_moves_backwards),
+        cmocka_unit_test(a_failed_commit_is_sent_again),
         cmocka_unit_test(a_stop_pins_the_commit_at_the_failed_record),
         cmocka_unit_test(processed_only_grows),
     };
