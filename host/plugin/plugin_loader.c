@@ -22,6 +22,7 @@
  */
 static const size_t descriptor_size_for_minor[] = {
     [0] = DESCRIPTOR_END(destroy),
+    [1] = DESCRIPTOR_END(destroy), /* 1.1 appended to ph_host_api only */
 };
 
 _Static_assert(sizeof(descriptor_size_for_minor) / sizeof(descriptor_size_for_minor[0]) ==

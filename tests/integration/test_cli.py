@@ -41,7 +41,7 @@ class CliTest(unittest.TestCase):
     def test_version_and_help(self):
         result = harness.run_pipehost("--version")
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^pipehost \d+\.\d+\.\d+ \(plugin ABI 1\.0\)\n$")
+        self.assertRegex(result.stdout, r"^pipehost \d+\.\d+\.\d+ \(plugin ABI 1\.1\)\n$")
         for command in ["run", "validate", "plugins", "broker", "produce", "test-plugin"]:
             result = harness.run_pipehost(command, "--help")
             self.assertEqual(result.returncode, 0, command)

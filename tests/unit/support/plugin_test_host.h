@@ -94,6 +94,7 @@ struct ph_context {
     size_t output_count;           /* emits and rejects taken */
     int64_t default_origin_offset; /* see test_emit.origin_offset */
     json_t *lent;                  /* what record_json handed out during the call */
+    char field_error[600];         /* record_fields' last refusal */
 };
 
 /* Every member set; host is the ph_context. */
