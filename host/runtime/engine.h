@@ -3,7 +3,9 @@
  *   pipeline.c         setup, the consume loop, teardown;
  *   partition_slots.c  records to their partition's task, on worker threads;
  *   commit_protocol.c  flush and commit; tasks created on assign, flushed,
- *                      committed and destroyed on revoke.
+ *                      committed and destroyed on revoke;
+ *   flow_control.c     pausing and resuming the partitions to bound memory;
+ *   fetch_waker.c      waking the fetcher after a resume.
  * Only pipeline.h is the runtime's interface to the rest of the host.
  */
 #ifndef PIPEHOST_RUNTIME_ENGINE_H
@@ -23,7 +25,13 @@
 #include "runtime/worker_pool.h"
 #include "sinks/sink.h"
 
-#define MAX_IN_FLIGHT 65536    /* records handed to workers, not yet done */
+/* Records fetched and not yet done: the partitions are paused at
+ * FLOW_PAUSE_AT and resumed at FLOW_RESUME_AT (flow_control.c); the loop
+ * stops taking records at MAX_IN_FLIGHT, should librdkafka hand over many
+ * before the pause takes effect. */
+#define FLOW_PAUSE_AT 131072
+#define FLOW_RESUME_AT 32768
+#define MAX_IN_FLIGHT (2 * FLOW_PAUSE_AT)
 #define KAFKA_TIMEOUT_MS 10000 /* watermarks, committed offsets, sync commits */
 #define SINK_FLUSH_TIMEOUT_MS 60000
 
@@ -49,6 +57,19 @@ typedef struct partition_slot {
     int starts_at_end; /* nothing committed and reset to latest */
 } partition_slot;
 
+/* Wakes the broker threads that fetch after a resume (fetch_waker.c). */
+typedef struct fetch_waker {
+    work_item work; /* first: the worker pool hands this back */
+    struct engine *engine;
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    rd_kafka_topic_partition_list_t *wanted; /* guarded by lock */
+    unsigned wanted_generation;
+    int scheduled;                           /* guarded by lock */
+    rd_kafka_topic_partition_list_t *leaders; /* the job's: one per leader */
+    unsigned leaders_generation;
+} fetch_waker;
+
 typedef struct engine {
     const pipeline_config *config;
     const pipeline_plan *plan;
@@ -67,6 +88,12 @@ typedef struct engine {
 
     partition_slot **slots;
     size_t slot_count;
+    unsigned assignment_changes; /* slots created or destroyed so far */
+
+    int paused;                  /* flow control has paused the partitions */
+    unsigned paused_assignment;  /* assignment_changes when they were paused */
+    long pauses;
+    fetch_waker waker;
     partition_slot *last_slot; /* dispatch cache: records come in runs */
 
     pthread_mutex_t lock; /* in_flight */
@@ -93,9 +120,22 @@ void engine_fail(engine *e, const char *why);
 partition_slot *slot_create(engine *e, const char *topic, int32_t partition,
                             const char *checkpoints);
 void slot_destroy(engine *e, partition_slot *slot);
-void engine_dispatch(engine *e, rd_kafka_message_t *m);
+/* Queue records (no errors among them) for their partitions' tasks. */
+void engine_dispatch(engine *e, rd_kafka_message_t **msgs, size_t count);
 void engine_wait_idle(engine *e);
 void engine_wait_for_room(engine *e);
+
+/* flow_control.c: pause or resume the partitions by what the host holds. */
+void engine_flow_control(engine *e);
+
+/* fetch_waker.c */
+void fetch_waker_init(fetch_waker *waker, engine *e);
+/* Wake the fetchers of parts (taken over); generation names the
+ * assignment, for the cached leaders. */
+void fetch_waker_wake(fetch_waker *waker, rd_kafka_topic_partition_list_t *parts,
+                      unsigned generation);
+/* Wait for a wake in progress, then free the waker. */
+void fetch_waker_finish(fetch_waker *waker);
 
 /* commit_protocol.c */
 int engine_flush_and_commit(engine *e, partition_slot **slots, size_t count, ph_flush_mode mode,

@@ -131,6 +131,7 @@ static void consume_loop(engine *e)
     }
     int64_t next_commit = now_ms() + e->config->commit_interval_ms;
     while (!stop_requested && !atomic_load(&e->failed)) {
+        engine_flow_control(e);
         engine_wait_for_room(e);
         ssize_t n = rd_kafka_consume_batch_queue(e->queue, 0, msgs, CONSUME_BATCH);
         if (n == 0) {
@@ -142,14 +143,18 @@ static void consume_loop(engine *e)
         }
         if (n > 0 && !e->first_record_ms)
             e->first_record_ms = now_ms();
+        /* Records go on in runs between the errors librdkafka reports. */
+        ssize_t run_start = 0;
         for (ssize_t i = 0; i < n; i++) {
             if (msgs[i]->err) {
+                engine_dispatch(e, msgs + run_start, (size_t)(i - run_start));
                 handle_consumer_error(e, msgs[i]);
                 rd_kafka_message_destroy(msgs[i]);
-            } else {
-                engine_dispatch(e, msgs[i]);
+                run_start = i + 1;
             }
         }
+        if (n > 0)
+            engine_dispatch(e, msgs + run_start, (size_t)(n - run_start));
         if (now_ms() >= next_commit) {
             engine_wait_idle(e);
             engine_flush_and_commit(e, e->slots, e->slot_count, PH_FLUSH_CHECKPOINT, 0);
@@ -286,6 +291,7 @@ static void engine_teardown(engine *e)
     if (e->consumer) {
         /* Final flush and commit of every task, then leave the group. */
         engine_wait_idle(e);
+        fetch_waker_finish(&e->waker);
         engine_revoke(e, NULL, 0);
         rd_kafka_consumer_close(e->consumer);
         if (e->queue)
@@ -303,6 +309,8 @@ static void engine_teardown(engine *e)
     producer_destroy(e->producer);
     embedded_broker_stop(e->broker);
     free(e->dead_letter_topic);
+    if (!e->consumer)
+        fetch_waker_finish(&e->waker);
     pthread_cond_destroy(&e->drained);
     pthread_mutex_destroy(&e->lock);
 }
@@ -324,6 +332,7 @@ int pipeline_run(const pipeline_config *config, const pipeline_plan *plan,
     e.exit_at_end = options->exit_at_end;
     pthread_mutex_init(&e.lock, NULL);
     pthread_cond_init(&e.drained, NULL);
+    fetch_waker_init(&e.waker, &e);
     e.env = (task_env){.opaque = &e, .on_error = config->on_error,
                        .deliver = deliver_to_sinks, .dead_letter = send_to_dead_letter,
                        .stopping = engine_stopping};
@@ -383,6 +392,7 @@ done:
              (long long)e.records_rejected, (long long)atomic_load(&e.dead_lettered), seconds,
              seconds > 0 ? records_in / seconds : 0.0,
              exit_code == PIPELINE_EXIT_OK ? "" : "; failed");
+    log_debug("pipeline", "flow control paused the partitions %ld times", e.pauses);
     if (options->stats)
         *options->stats = (pipeline_stats){
             .records_in = records_in,

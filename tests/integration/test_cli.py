@@ -93,7 +93,7 @@ class CliTest(unittest.TestCase):
     def test_refused_plugins_name_file_and_reason(self):
         cases = {
             "wrong_major": "built for ABI major 2, this pipehost speaks 1",
-            "newer_minor": "newer than this pipehost's 1.0: upgrade pipehost",
+            "newer_minor": "newer than this pipehost's 1.1: upgrade pipehost",
             "wrong_magic": "wrong magic 0xdeadbeef, expected 0x50485047",
             "no_descriptor": "exports no ph_plugin_descriptor(): not a pipehost plugin",
             "short_struct": "ABI 1.0 needs at least",
