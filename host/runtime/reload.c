@@ -29,14 +29,17 @@
  *    the plugins nothing uses any more.
  *  - processors, sinks, on_error, dead_letter, commit_interval_ms,
  *    workers, plugin files: the partitions stay assigned; the group never
- *    hears of it (no rebalance). Each partition gets a new task from its
- *    committed offset and checkpoints, as on an assign, and is sought back
- *    to that committed offset: the records from there to where processing
- *    had reached are replayed with their output suppressed (rebuilding the
- *    state of stateful stages), everything after goes through the new
- *    chain. So no record's effect is lost or written twice. A stage gets
- *    its checkpoint back by name; a stage that is new, or whose name now
- *    belongs to another plugin, starts without one.
+ *    hears of it (no rebalance). Each partition gets a new task as on an
+ *    assign, from its committed offset and the checkpoints of that last
+ *    flush (taken from the old task rather than read back from Kafka: a
+ *    commit held at a stage's retain offset does not carry them anew), and
+ *    is sought back to the committed offset: the records from there to
+ *    where processing had reached are replayed with their output
+ *    suppressed (rebuilding the state of stateful stages), everything
+ *    after goes through the new chain. So no record's effect is lost or
+ *    written twice. A stage gets its checkpoint back by name; a stage that
+ *    is new, or whose name now belongs to another plugin, starts without
+ *    one.
  *  - kafka.topics (and kafka.embedded_partitions): the same, then the
  *    consumer subscribes to the new list; the group rebalances, the
  *    partitions of dropped topics are revoked (flushed and committed as
@@ -323,7 +326,9 @@ typedef struct partition_bounds {
 } partition_bounds;
 
 /* Flush, commit and destroy every task, keeping the partitions assigned.
- * Returns them (in *bounds, their ends), or NULL when none. */
+ * Returns them, each with its committed offset and the checkpoint text of
+ * this last flush as metadata (what a new task resumes from), and in
+ * *bounds their ends; NULL when there are none. */
 static rd_kafka_topic_partition_list_t *retire_tasks(engine *e, partition_bounds **bounds)
 {
     *bounds = NULL;
@@ -334,13 +339,21 @@ static rd_kafka_topic_partition_list_t *retire_tasks(engine *e, partition_bounds
         !atomic_load(&e->failed))
         log_warn("reload", "the commit before the new tasks failed: they resume from the last "
                            "commit that succeeded, and what was written since may be written "
-                           "again");
+                           "again after a restart");
     rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new((int)count);
     *bounds = calloc(count, sizeof(**bounds));
     for (size_t i = 0; i < count; i++) {
         partition_slot *slot = e->slots[i];
+        task *t = slot->task;
         if (parts && *bounds) {
-            rd_kafka_topic_partition_list_add(parts, slot->task->topic, slot->task->partition);
+            rd_kafka_topic_partition_t *p =
+                rd_kafka_topic_partition_list_add(parts, t->topic, t->partition);
+            p->offset = t->offsets.committed_offset >= 0 ? t->offsets.committed_offset
+                                                         : RD_KAFKA_OFFSET_INVALID;
+            /* This flush's own checkpoints: the commit carried them only
+             * if its offset moved. The list frees metadata. */
+            p->metadata = task_checkpoint(t);
+            p->metadata_size = p->metadata ? strlen(p->metadata) : 0;
             (*bounds)[i] = (partition_bounds){slot->end_offset, slot->low_offset,
                                               slot->starts_at_end};
         }
@@ -367,21 +380,12 @@ static int subscribed(const pipeline_config *config, const char *topic)
     return 0;
 }
 
-/* New tasks for parts from their commits, each partition sought back to
- * its committed offset (see the top of this file); none for the topics
- * the new version no longer subscribes to. */
+/* New tasks for parts (as retire_tasks left them), each partition sought
+ * back to its committed offset (see the top of this file); none for the
+ * topics the new version no longer subscribes to. */
 static void resume_tasks(engine *e, rd_kafka_topic_partition_list_t *parts,
                          const partition_bounds *bounds, const char **foreign)
 {
-    rd_kafka_resp_err_t err = rd_kafka_committed(e->consumer, parts, KAFKA_TIMEOUT_MS);
-    if (err) {
-        /* Without the commits the tasks start afresh where the consumer
-         * stands: nothing is replayed, so nothing is written twice. */
-        log_warn("reload", "cannot read the committed offsets: %s; the new tasks start without "
-                           "checkpoints where consumption stands", rd_kafka_err2str(err));
-        for (int i = 0; i < parts->cnt; i++)
-            parts->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
-    }
     partition_slot **slots = realloc(e->slots, ((size_t)parts->cnt + 1) * sizeof(*slots));
     rd_kafka_topic_partition_list_t *seeks = rd_kafka_topic_partition_list_new(parts->cnt);
     if (!slots || !seeks) {
@@ -404,19 +408,19 @@ static void resume_tasks(engine *e, rd_kafka_topic_partition_list_t *parts,
                                "and closed", p->topic, (int)p->partition, (long long)p->offset);
             continue;
         }
-        resumed++;
         drop_checkpoints(p, foreign);
         partition_slot *slot = slot_resume(e, p);
         if (!slot) {
             engine_fail(e, "a stage could not start");
             break;
         }
+        resumed++;
         slot->end_offset = bounds[i].end_offset;
         slot->low_offset = bounds[i].low_offset;
         slot->starts_at_end = bounds[i].starts_at_end;
         e->slots[e->slot_count++] = slot;
-        /* Nothing committed: nothing was processed (or its commit failed);
-         * the consumer goes on from where it stands. */
+        /* Nothing committed: nothing was processed, or no commit ever
+         * succeeded; the consumer goes on from where it stands. */
         if (p->offset >= 0)
             rd_kafka_topic_partition_list_add(seeks, p->topic, p->partition)->offset = p->offset;
     }

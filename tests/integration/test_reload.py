@@ -2,7 +2,9 @@
 watched pipeline file switches the chain at a flush boundary without a
 rebalance, every record's effect exactly once; a broken edit is reported
 with FILE:LINE:COL and changes nothing; a plugin .so replaced on disk is
-loaded anew on SIGHUP; a change of topics resubscribes and loses nothing.
+loaded anew on SIGHUP; a change of topics resubscribes and loses nothing; a change of Kafka
+properties starts a new consumer in the same group, which goes on from the
+commits.
 
 Records are {"seq": N, "kind": "a"|"b"}, produced to partition N % P so
 that each partition's input, in order, is known without pipehost. The
@@ -86,7 +88,8 @@ class ReloadTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.broker = harness.Broker(*(f"{t}:{PARTITIONS}" for t in
-                                      ("watched", "hup", "plugged", "old-topic", "new-topic")))
+                                      ("watched", "hup", "plugged", "old-topic", "new-topic",
+                                       "rejoined")))
 
     @classmethod
     def tearDownClass(cls):
@@ -201,6 +204,7 @@ processors:
 sinks:
   - {{type: file, path: {self.out}}}
 commit_interval_ms: 200
+workers: 2
 watch: true
 """
         self.write(pipeline)
@@ -210,7 +214,8 @@ watch: true
         self.wait_for_output(100)
         # The edit: the filter now drops kind b, and the label changes.
         self.write(pipeline.replace("in: [a, b]", "in: [a]").replace("label: first",
-                                                                      "label: second"))
+                                                                      "label: second")
+                   .replace("workers: 2", "workers: 1"))
         self.wait_for_log("now running version 2")
         time.sleep(1.5)  # records go on flowing through the new chain
         produced = producer.stop()
@@ -219,7 +224,8 @@ watch: true
         self.wait_committed("watched", counts)
         log = self.stop()
 
-        self.assertIn("changed: processors[0].config, processors[1].config", log)
+        self.assertIn("changed: processors[0].config, processors[1].config, workers", log)
+        self.assertIn("[reload] 1 workers", log)
         # The partitions stayed assigned: 4 assigns at the start, no revoke.
         self.assertEqual(log.count("assigned watched["), PARTITIONS, log)
         self.assertNotIn("revoked", log)
@@ -371,6 +377,46 @@ commit_interval_ms: 200
         self.assertEqual(new_written, sorted(s for p in new_produced.values() for s in p))
         print(f"topics: {old_written} records of the old topic up to its commit, "
               f"{len(new_written)} of the new one, 0 lost, 0 twice")
+
+    def test_new_kafka_properties_start_a_new_consumer_that_goes_on_from_the_commits(self):
+        pipeline = f"""
+name: rejoined
+kafka:
+  brokers: {self.broker.bootstrap}
+  topics: [rejoined]
+  # The embedded broker keeps a member that left until its session times
+  # out: a short session lets the new consumer join soon.
+  properties: {{fetch.wait.max.ms: 10, session.timeout.ms: 6000,
+               heartbeat.interval.ms: 500}}
+plugin_dirs: [{TAGGER_V1}]
+processors:
+  - plugin: tagger
+    config: {{label: first}}
+sinks:
+  - {{type: file, path: {self.out}}}
+commit_interval_ms: 200
+"""
+        self.write(pipeline)
+        self.start("rejoined")
+        self.wait_for_log("assigned rejoined[", count=PARTITIONS)
+        producer = self.produce("rejoined")
+        self.wait_for_output(100)
+        self.write(pipeline.replace("fetch.wait.max.ms: 10", "fetch.wait.max.ms: 20")
+                   .replace("label: first", "label: second"))
+        self.proc.send_signal(signal.SIGHUP)
+        self.wait_for_log("to join with a new consumer")
+        self.wait_for_log("assigned rejoined[", count=2 * PARTITIONS)
+        time.sleep(1.0)
+        produced = producer.stop()
+        counts = {p: len(s) for p, s in produced.items()}
+        self.wait_committed("rejoined", counts)
+        log = self.stop()
+
+        self.assertIn("changed: kafka.properties, processors[0].config", log)
+        self.assertEqual(log.count("revoked rejoined["), PARTITIONS)
+        old, new = self.assert_switched_once(produced, self.output(), "label", "first", "second",
+                                             lambda s: True)
+        print(f"new consumer: {old} records before, {new} after the rejoin, 0 lost, 0 twice")
 
 
 if __name__ == "__main__":
