@@ -87,7 +87,6 @@ typedef struct reload_state {
     size_t watched_count;
     file_identity *read_as;
     file_identity *polled;
-    int settling;         /* the last poll saw a change: reload once it holds */
     int64_t next_poll_ms;
     long reloads;         /* versions taken in */
 } reload_state;
