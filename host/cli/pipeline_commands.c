@@ -125,7 +125,8 @@ int run_command(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    pipeline_run_options run_options = {.reload_loader = pipeline_load_checked};
+    pipeline_run_options run_options = {.reload_loader = pipeline_load_checked,
+                                        .owns_pipeline = 1};
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -165,9 +166,8 @@ int run_command(int argc, char **argv)
     if (load_pipeline(argv[optind], &pipeline) != 0)
         return EXIT_USAGE;
     install_signal_handlers();
-    int rc = pipeline_run(pipeline.config, pipeline.plan, &run_options);
-    unload_pipeline(&pipeline);
-    return rc;
+    /* The run frees the pipeline (a reload may replace it). */
+    return pipeline_run(pipeline.config, pipeline.plan, &run_options);
 }
 
 int validate_command(int argc, char **argv)

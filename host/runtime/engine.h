@@ -77,8 +77,8 @@ typedef struct fetch_waker {
 /* Hot reload (reload.c). */
 typedef struct reload_state {
     pipeline_loader loader; /* NULL: reload is off */
-    /* The running version, when a reload installed it (the first one
-     * belongs to pipeline_run's caller). */
+    /* The running version, when the run owns it (a reload installed it,
+     * or pipeline_run's caller handed it over). */
     pipeline_config *owned_config;
     pipeline_plan *owned_plan;
     /* watch: the pipeline file then each plugin file, as the running
@@ -159,7 +159,10 @@ int engine_start_consumer(engine *e, const char *bootstrap, char *err, size_t er
 int engine_subscribe(engine *e, char *err, size_t err_size);
 
 /* reload.c */
-void reload_init(engine *e, pipeline_loader loader);
+/* owned_config and owned_plan (may be NULL): the running version, when
+ * the run owns it. */
+void reload_init(engine *e, pipeline_loader loader, pipeline_config *owned_config,
+                 pipeline_plan *owned_plan);
 /* Called by the consume loop at each turn, between batches: take in a new
  * version of the pipeline file when SIGHUP asked for it or `watch` saw
  * the files change. Returns 1 when the running pipeline changed. */

@@ -370,7 +370,11 @@ int pipeline_run(const pipeline_config *config, const pipeline_plan *plan,
                        .deliver = deliver_to_sinks, .dead_letter = send_to_dead_letter,
                        .stopping = engine_stopping};
     e.dead_letter_topic = engine_dead_letter_topic(config);
-    reload_init(&e, options->reload_loader);
+    /* A run that owns its pipeline frees it like any later version: the
+     * parameters are const only for the run's own use. */
+    int owns = options->owns_pipeline;
+    reload_init(&e, options->reload_loader, owns ? (pipeline_config *)config : NULL,
+                owns ? (pipeline_plan *)plan : NULL);
 
     char err[1024];
     int exit_code = PIPELINE_EXIT_OK;

@@ -37,6 +37,10 @@ typedef struct pipeline_run_options {
     /* Hot reload (SIGHUP, `watch: true`) reads the file with this; NULL:
      * no reload. */
     pipeline_loader reload_loader;
+    /* The run takes config and plan over: it frees them when a reload
+     * replaces them (unloading plugins no task uses any more) or at its
+     * end, and the caller must not. */
+    int owns_pipeline;
 } pipeline_run_options;
 
 /* Exit codes of a run. */

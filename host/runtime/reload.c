@@ -150,11 +150,14 @@ static void watch_accept_refused(reload_state *r)
     }
 }
 
-void reload_init(engine *e, pipeline_loader loader)
+void reload_init(engine *e, pipeline_loader loader, pipeline_config *owned_config,
+                 pipeline_plan *owned_plan)
 {
     reload_state *r = &e->reload;
     memset(r, 0, sizeof(*r));
     r->loader = loader;
+    r->owned_config = owned_config;
+    r->owned_plan = owned_plan;
     if (!loader)
         return;
     file_identity pipeline_file;
@@ -209,21 +212,25 @@ static unsigned plugin_changes(const pipeline_plan *before, const pipeline_plan 
     return changes;
 }
 
+/* Stage i of a plan: its processors, then its sink plugins. */
+static const stage_plan *stage_at(const pipeline_plan *plan, size_t i)
+{
+    return i < plan->processor_count ? &plan->processors[i]
+                                     : &plan->sinks[i - plan->processor_count];
+}
+
 /* Stage names of after whose plugin differs in before: their checkpoints
  * belong to another plugin. NULL-terminated; caller frees the array. */
 static const char **foreign_checkpoints(const pipeline_plan *before, const pipeline_plan *after)
 {
     size_t total = after->processor_count + after->sink_count;
+    size_t old_total = before->processor_count + before->sink_count;
     const char **names = calloc(total + 1, sizeof(*names));
     size_t count = 0;
     for (size_t i = 0; names && i < total; i++) {
-        const stage_plan *now = i < after->processor_count ? &after->processors[i]
-                                                           : &after->sinks[i - after->processor_count];
-        size_t old_total = before->processor_count + before->sink_count;
+        const stage_plan *now = stage_at(after, i);
         for (size_t j = 0; j < old_total; j++) {
-            const stage_plan *was = j < before->processor_count
-                                        ? &before->processors[j]
-                                        : &before->sinks[j - before->processor_count];
+            const stage_plan *was = stage_at(before, j);
             if (strcmp(was->name, now->name) == 0 &&
                 strcmp(was->plugin->name, now->plugin->name) != 0)
                 names[count++] = now->name;
@@ -452,8 +459,9 @@ static void close_consumer(engine *e)
     e->queue = NULL;
 }
 
-/* Install the new config and plan; free the old ones when a reload had
- * installed them (the first belong to pipeline_run's caller). */
+/* Install the new config and plan; free the old ones when the run owns
+ * them: nothing uses them any more (the old tasks are gone), and freeing
+ * the plan unloads the plugins only it used. */
 static void install_version(engine *e, next_version *next)
 {
     reload_state *r = &e->reload;
@@ -593,11 +601,11 @@ static int reload_now(engine *e, const char *why)
         watch_accept_refused(r);
         return 0;
     }
-    take_in(e, &next);
+    take_in(e, &next); /* frees the old version, and path with it */
     discard_next(&next); /* what take_in did not keep */
     watch_running_version(e, &read_as);
     r->reloads++;
-    log_info("reload", "now running version %ld of %s", r->reloads + 1, path);
+    log_info("reload", "now running version %ld of %s", r->reloads + 1, e->config->file);
     return 1;
 }
 

@@ -312,7 +312,19 @@ commit_interval_ms: 200
         produced = producer.stop()
         counts = {p: len(s) for p, s in produced.items()}
         self.wait_committed("plugged", counts)
+        # The new version runs from the private copy; the old one, which
+        # no task uses any more, is unloaded (its file, renamed over, would
+        # show as deleted while mapped).
+        mapped = set()  # the files mapped into the process
+        with open(f"/proc/{self.proc.pid}/maps") as f:
+            for line in f:
+                fields = line.split(maxsplit=5)
+                if len(fields) == 6:
+                    mapped.add(fields[5].strip())
         log = self.stop()
+        self.assertIn(f"/memfd:pipehost-plugin:{plugin} (deleted)", mapped)
+        self.assertNotIn(f"{plugin} (deleted)", mapped)
+        self.assertNotIn(plugin, mapped)
 
         self.assertIn(f"plugin tagger replaced on disk ({plugin})", log)
         self.assertNotIn("revoked", log)

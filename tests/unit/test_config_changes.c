@@ -131,7 +131,8 @@ static void test_sinks_and_errors_are_a_sink_change(void **state)
 
 static void test_settings_of_the_loop(void **state)
 {
-    assert_changes("commit_interval_ms: 200\n", "commit_interval_ms: 500\nworkers: 3\nwatch: true\n",
+    assert_changes("commit_interval_ms: 200\n",
+                   "commit_interval_ms: 500\nworkers: 3\nwatch: true\n",
                    PIPELINE_CHANGE_COMMIT_INTERVAL | PIPELINE_CHANGE_WORKERS |
                        PIPELINE_CHANGE_WATCH,
                    "commit_interval_ms, workers, watch");

@@ -173,8 +173,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_replaced_file_loads_its_new_version_beside_the_old,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_unchanged_file_shares_its_object, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_the_new_version_is_shared_after_the_old_one_is_unloaded,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_the_new_version_is_shared_after_the_old_one_is_unloaded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
