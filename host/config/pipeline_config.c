@@ -30,7 +30,8 @@
 
 static const char *const pipeline_keys[] = {
     "name",     "kafka",       "plugin_dirs",        "processors", "sinks",
-    "on_error", "dead_letter", "commit_interval_ms", "workers",    NULL,
+    "on_error", "dead_letter", "commit_interval_ms", "workers",    "watch",
+    NULL,
 };
 static const char *const kafka_keys[] = {
     "brokers",    "group",      "topics", "properties", "producer_properties",
@@ -466,13 +467,23 @@ static int read_limits(pipeline_config *config, const yaml_node *root, config_er
     return 0;
 }
 
+static int read_watch(pipeline_config *config, const yaml_node *root, config_error *err)
+{
+    const yaml_node *node = config_optional(root, "watch");
+    config_subject what = {"watch", NULL};
+
+    config->watch = 0;
+    return node != NULL ? config_read_bool(node, &what, &config->watch, err) : 0;
+}
+
 static int read_pipeline(pipeline_config *config, const yaml_node *root, config_error *err)
 {
     if (config_check_keys(root, pipeline_keys, TOP_LEVEL, err) != 0 ||
         read_name(config, root, err) != 0 || read_kafka(config, root, err) != 0 ||
         read_plugin_dirs(config, root, err) != 0 || read_processors(config, root, err) != 0 ||
         read_sinks(config, root, err) != 0 || read_on_error(config, root, err) != 0 ||
-        read_dead_letter(config, root, err) != 0 || read_limits(config, root, err) != 0)
+        read_dead_letter(config, root, err) != 0 || read_limits(config, root, err) != 0 ||
+        read_watch(config, root, err) != 0)
         return -1;
     return 0;
 }

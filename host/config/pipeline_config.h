@@ -87,6 +87,7 @@ typedef struct pipeline_config {
 
     int64_t commit_interval_ms;
     int workers; /* 0: the number of online cores */
+    int watch;   /* `run` reloads when this file or one of its plugins changes */
 
     struct yaml_tree *tree; /* owns every node the stages point at */
 } pipeline_config;

@@ -33,6 +33,20 @@ partition_slot *slot_create(engine *e, const char *topic, int32_t partition,
     return slot;
 }
 
+partition_slot *slot_resume(engine *e, const rd_kafka_topic_partition_t *committed)
+{
+    /* The stages' checkpoints were committed with the offset. */
+    char *checkpoints = NULL;
+    if (committed->offset >= 0 && committed->metadata && committed->metadata_size > 0)
+        checkpoints = strndup(committed->metadata, committed->metadata_size);
+    partition_slot *slot = slot_create(e, committed->topic, committed->partition, checkpoints);
+    free(checkpoints);
+    if (slot)
+        offset_tracker_init(&slot->task->offsets,
+                            committed->offset >= 0 ? committed->offset : OFFSET_UNSET);
+    return slot;
+}
+
 /* Fold the task's counts into the totals and free the slot. */
 void slot_destroy(engine *e, partition_slot *slot)
 {
