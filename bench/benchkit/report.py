@@ -28,6 +28,12 @@ FLAT_GROWTH_SHARE = 0.05
 FLAT_SLOPE_BYTES_PER_MINUTE = 1 * MIB
 
 
+
+def _quotient(numerator, denominator, form):
+    """numerator / denominator in form, or "n/a" when the denominator is 0
+    (a smoke run's tiny peer can measure 0.00 CPU seconds)."""
+    return form.format(numerator / denominator) if denominator else "n/a"
+
 def latency_line(run):
     values = run["latencies_ms"]
     return (f"{run['arrived']:,} results timed, p50 {percentile(values, 0.50):.1f} ms, "
@@ -122,12 +128,13 @@ def _catchup(results):
     peers = [k for k in summary if k not in _pipehost_keys(results)]
     ratio_rows = []
     for key in _pipehost_keys(results):
-        ratio_rows.append([key] + [f"{summary[key]['median'] / summary[p]['median']:.2f}×"
+        ratio_rows.append([key] + [_quotient(summary[key]['median'], summary[p]['median'], "{:.2f}×")
                                    for p in peers])
     ratios = _table(["pipehost median ÷ peer median"] + peers, ratio_rows)
     cpu_rows = []
     for key in _pipehost_keys(results):
-        cpu_rows.append([key] + [f"{summary[key]['cpu_seconds_per_record'] / summary[p]['cpu_seconds_per_record']:.2f}"
+        cpu_rows.append([key] + [_quotient(summary[key]['cpu_seconds_per_record'],
+                                           summary[p]['cpu_seconds_per_record'], "{:.2f}")
                                  for p in peers])
     cpu = _table(["pipehost CPU per record ÷ peer's"] + peers, cpu_rows)
     run_rows = [(r["repeat"], r["system"], _rate(r["records_per_second"]), f"{r['seconds']:.3f}",
@@ -259,7 +266,7 @@ def _targets(results):
                      met(p99 <= TARGET_P99_MS)))
     rows += [
         ("CPU per record ≤ half the seed's", f"{cpu * 1e6:.2f} µs vs {seed_cpu * 1e6:.2f} µs "
-         f"(the leaner seed): {cpu / seed_cpu:.2f}", met(cpu <= TARGET_CPU_SHARE_OF_SEED * seed_cpu)),
+         "(the leaner seed): " + _quotient(cpu, seed_cpu, "{:.2f}"), met(cpu <= TARGET_CPU_SHARE_OF_SEED * seed_cpu)),
         (f"peak RSS < 150 MB catching up {backlog['records']:,}",
          f"{backlog['peak_rss_bytes'] / 1e6:.0f} MB", met(backlog["peak_rss_bytes"] < TARGET_PEAK_RSS_BYTES)),
         ("RSS flat under steady load", f"{growth * 100:+.1f}% from {steady['settle_seconds']:.0f} s to "

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/pipeline_loading.h"
 #include "config/pipeline_config.h"
-#include "kafka/kafka_conf.h"
 #include "metrics/http_server.h"
 #include "metrics/pipeline_metrics.h"
 #include "metrics/stall_watchdog.h"
@@ -26,6 +26,9 @@ static const char run_usage[] =
     "to its sinks, until SIGINT or SIGTERM: then flush, commit and exit 0. A\n"
     "second signal, or a stop that takes over 10 s, exits at once without the\n"
     "last commit (exit 130 or 1): a restart replays from the commit before.\n"
+    "SIGHUP, or with `watch: true` a change of the file or of one of its plugins,\n"
+    "reloads the file: checked first (a bad edit is logged and changes nothing),\n"
+    "then taken in at the next flush boundary.\n"
     "\n"
     "  --exit-at-end        stop once every assigned partition is consumed up to\n"
     "                       the end it had when assigned: flush, commit, exit 0\n"
@@ -60,13 +63,8 @@ typedef struct loaded_pipeline {
 static int load_pipeline(const char *path, loaded_pipeline *out)
 {
     config_error err;
-    out->plan = NULL;
-    out->config = pipeline_config_load(path, &err);
-    if (!out->config || !(out->plan = pipeline_plan_build(out->config, &err)) ||
-        kafka_conf_check(out->config, &err) != 0) {
+    if (pipeline_load_checked(path, &out->config, &out->plan, &err) != 0) {
         fprintf(stderr, "%s\n", err.text);
-        pipeline_plan_free(out->plan);
-        pipeline_config_free(out->config);
         return -1;
     }
     return 0;
@@ -104,6 +102,13 @@ static void on_stop_signal(int sig)
     alarm(STOP_DEADLINE_SECONDS);
 }
 
+/* Reload the pipeline file (runtime/reload.c says how). */
+static void on_reload_signal(int sig)
+{
+    (void)sig;
+    pipeline_request_reload();
+}
+
 /* The stop took too long (a sink or the broker hangs): exit without the
  * commit; a restart replays from the last one. */
 static void on_stop_deadline(int sig)
@@ -124,6 +129,8 @@ static void install_signal_handlers(void)
     sigaction(SIGTERM, &sa, NULL);
     sa.sa_handler = on_stop_deadline;
     sigaction(SIGALRM, &sa, NULL);
+    sa.sa_handler = on_reload_signal;
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
 
@@ -183,7 +190,8 @@ int run_command(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    pipeline_run_options run_options = {0};
+    pipeline_run_options run_options = {.reload_loader = pipeline_load_checked,
+                                        .owns_pipeline = 1};
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -229,10 +237,10 @@ int run_command(int argc, char **argv)
     }
     run_options.metrics = observers.metrics;
     install_signal_handlers();
+    /* The run frees the pipeline (a reload may replace it). */
     int rc = pipeline_run(pipeline.config, pipeline.plan, &run_options);
     stop_observers(&observers);
     status_line_shown = 0;
-    unload_pipeline(&pipeline);
     return rc;
 }
 

@@ -36,7 +36,7 @@
 static const char *const pipeline_keys[] = {
     "name",     "kafka",       "plugin_dirs",        "processors", "sinks",
     "on_error", "dead_letter", "commit_interval_ms", "workers",    "allow_insecure_plugins",
-    "http",     "stall_after", NULL,
+    "http",     "stall_after", "watch",  NULL,
 };
 static const char *const kafka_keys[] = {
     "brokers",    "group",      "topics", "properties", "producer_properties",
@@ -527,6 +527,16 @@ static int read_stall_after(pipeline_config *config, const yaml_node *root, conf
     return -1;
 }
 
+/* watch: reload when the file or one of its plugins changes. */
+static int read_watch(pipeline_config *config, const yaml_node *root, config_error *err)
+{
+    const yaml_node *node = config_optional(root, "watch");
+    config_subject what = {"watch", NULL};
+
+    config->watch = 0;
+    return node != NULL ? config_read_bool(node, &what, &config->watch, err) : 0;
+}
+
 static int read_pipeline(pipeline_config *config, const yaml_node *root, config_error *err)
 {
     if (config_check_keys(root, pipeline_keys, TOP_LEVEL, err) != 0 ||
@@ -534,7 +544,8 @@ static int read_pipeline(pipeline_config *config, const yaml_node *root, config_
         read_plugin_settings(config, root, err) != 0 || read_processors(config, root, err) != 0 ||
         read_sinks(config, root, err) != 0 || read_on_error(config, root, err) != 0 ||
         read_dead_letter(config, root, err) != 0 || read_limits(config, root, err) != 0 ||
-        read_http(config, root, err) != 0 || read_stall_after(config, root, err) != 0)
+        read_http(config, root, err) != 0 || read_stall_after(config, root, err) != 0 ||
+        read_watch(config, root, err) != 0)
         return -1;
     return 0;
 }

@@ -94,6 +94,7 @@ typedef struct pipeline_config {
      * services/listen_address.h); NULL: no endpoint. */
     char *http_listen;
     int64_t stall_after_ms; /* the stall watchdog's threshold; 0: off */
+    int watch;   /* `run` reloads when this file or one of its plugins changes */
 
     struct yaml_tree *tree; /* owns every node the stages point at */
 } pipeline_config;

@@ -1,6 +1,11 @@
 /*
  * Loading plugin shared objects and checking their ABI.
  *
+ * A plugin file replaced on disk while the old version is loaded (a hot
+ * reload) is loaded anew: the dynamic linker would hand back the object
+ * it already has under that path name, so the new version is loaded from
+ * a private copy instead (see plugin_loader.c).
+ *
  * A plugin is refused, with a message that names the file and the reason,
  * when it cannot be opened, exports no ph_plugin_descriptor, or its
  * descriptor has the wrong magic, another ABI major, a newer ABI minor, a
@@ -13,6 +18,7 @@
 #include <stddef.h>
 
 #include "pipehost/plugin.h"
+#include "services/file_identity.h"
 
 typedef struct loaded_plugin {
     char *name; /* descriptor name */
@@ -21,6 +27,7 @@ typedef struct loaded_plugin {
     /* The plugin's descriptor in this host's layout: members of minors
      * newer than the plugin's are zero. Valid until plugin_unload. */
     const ph_descriptor *descriptor;
+    file_identity file; /* the file at path as it was loaded */
 } loaded_plugin;
 
 /*

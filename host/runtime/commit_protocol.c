@@ -291,18 +291,12 @@ static void assign_partitions(engine *e, rd_kafka_topic_partition_list_t *parts)
     e->slots = slots;
     for (int i = 0; i < parts->cnt; i++) {
         rd_kafka_topic_partition_t *p = &parts->elems[i];
-        /* The stages' checkpoints were committed with the offset. */
-        char *checkpoints = NULL;
-        if (p->offset >= 0 && p->metadata && p->metadata_size > 0)
-            checkpoints = strndup(p->metadata, p->metadata_size);
-        partition_slot *slot = slot_create(e, p->topic, p->partition, checkpoints);
-        free(checkpoints);
+        partition_slot *slot = slot_resume(e, p);
         if (!slot) {
             engine_fail(e, "a stage could not start");
             return;
         }
         int64_t committed = p->offset >= 0 ? p->offset : OFFSET_UNSET;
-        offset_tracker_init(&slot->task->offsets, committed);
         slot->end_offset = -1;
         if (e->exit_at_end) {
             int64_t low = 0, high = 0;

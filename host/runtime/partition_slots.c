@@ -30,7 +30,22 @@ partition_slot *slot_create(engine *e, const char *topic, int32_t partition,
     slot->work.run = slot_run;
     slot->engine = e;
     slot->metrics = pipeline_metrics_partition_open(e->metrics, topic, partition);
+    e->assignment_changes++;
     pthread_mutex_init(&slot->lock, NULL);
+    return slot;
+}
+
+partition_slot *slot_resume(engine *e, const rd_kafka_topic_partition_t *committed)
+{
+    /* The stages' checkpoints were committed with the offset. */
+    char *checkpoints = NULL;
+    if (committed->offset >= 0 && committed->metadata && committed->metadata_size > 0)
+        checkpoints = strndup(committed->metadata, committed->metadata_size);
+    partition_slot *slot = slot_create(e, committed->topic, committed->partition, checkpoints);
+    free(checkpoints);
+    if (slot)
+        offset_tracker_init(&slot->task->offsets,
+                            committed->offset >= 0 ? committed->offset : OFFSET_UNSET);
     return slot;
 }
 
@@ -50,6 +65,7 @@ void slot_destroy(engine *e, partition_slot *slot)
     pthread_mutex_destroy(&slot->lock);
     if (e->last_slot == slot)
         e->last_slot = NULL;
+    e->assignment_changes++;
     free(slot);
 }
 
@@ -77,15 +93,21 @@ static void records_done(engine *e, size_t count)
     pthread_mutex_unlock(&e->lock);
 }
 
-/* Fill the task's input batch from Kafka messages, without copying. */
+/* Fill the task's input batch from Kafka messages, without copying.
+ * librdkafka parses a message's headers on each rd_kafka_message_headers
+ * call that finds none (an allocation and a free), so it is asked once per
+ * message: the first pass notes which messages have headers. */
 static int build_input(partition_slot *slot, rd_kafka_message_t **msgs, size_t count)
 {
     task *t = slot->task;
     size_t header_total = 0;
+    size_t with_headers = 0;
     for (size_t i = 0; i < count; i++) {
         rd_kafka_headers_t *hdrs;
-        if (rd_kafka_message_headers(msgs[i], &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        if (rd_kafka_message_headers(msgs[i], &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
             header_total += rd_kafka_header_cnt(hdrs);
+            with_headers++;
+        }
     }
     if (header_total > slot->header_capacity) {
         ph_header *headers = realloc(slot->headers, header_total * sizeof(*headers));
@@ -105,7 +127,8 @@ static int build_input(partition_slot *slot, rd_kafka_message_t **msgs, size_t c
             .timestamp_ms = rd_kafka_message_timestamp(m, NULL),
         };
         rd_kafka_headers_t *hdrs;
-        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (with_headers > 0 &&
+            rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
             record.headers = &slot->headers[header_at];
             const char *name;
             const void *value;
@@ -170,37 +193,59 @@ static void slot_run(work_item *item)
         worker_pool_submit(&e->pool, &slot->work);
 }
 
-/* Queue a record for its partition's task. */
-void engine_dispatch(engine *e, rd_kafka_message_t *m)
+/* Queue count records of one partition (a run, as librdkafka hands them
+ * over) for its task. */
+static void dispatch_run(engine *e, rd_kafka_message_t **msgs, size_t count)
 {
-    partition_slot *slot = find_slot(e, rd_kafka_topic_name(m->rkt), m->partition);
+    partition_slot *slot = find_slot(e, rd_kafka_topic_name(msgs[0]->rkt), msgs[0]->partition);
     if (!slot) {
-        rd_kafka_message_destroy(m); /* from a partition no longer ours */
+        for (size_t i = 0; i < count; i++)
+            rd_kafka_message_destroy(msgs[i]); /* from a partition no longer ours */
+        records_done(e, count);
         return;
     }
     pthread_mutex_lock(&slot->lock);
-    if (slot->inbox_count == slot->inbox_capacity) {
-        size_t capacity = slot->inbox_capacity ? slot->inbox_capacity * 2 : 1024;
+    if (slot->inbox_count + count > slot->inbox_capacity) {
+        size_t capacity = slot->inbox_capacity ? slot->inbox_capacity : 1024;
+        while (capacity < slot->inbox_count + count)
+            capacity *= 2;
         rd_kafka_message_t **inbox = realloc(slot->inbox, capacity * sizeof(*inbox));
         if (!inbox) {
             pthread_mutex_unlock(&slot->lock);
-            rd_kafka_message_destroy(m);
+            for (size_t i = 0; i < count; i++)
+                rd_kafka_message_destroy(msgs[i]);
+            records_done(e, count);
             engine_fail(e, "out of memory queueing records");
             return;
         }
         slot->inbox = inbox;
         slot->inbox_capacity = capacity;
     }
-    slot->inbox[slot->inbox_count++] = m;
+    memcpy(slot->inbox + slot->inbox_count, msgs, count * sizeof(*msgs));
+    slot->inbox_count += count;
     int submit = !slot->scheduled;
     slot->scheduled = 1;
     pthread_mutex_unlock(&slot->lock);
-
-    pthread_mutex_lock(&e->lock);
-    e->in_flight++;
-    pthread_mutex_unlock(&e->lock);
     if (submit)
         worker_pool_submit(&e->pool, &slot->work);
+}
+
+void engine_dispatch(engine *e, rd_kafka_message_t **msgs, size_t count)
+{
+    if (count == 0)
+        return;
+    /* Counted in flight before any worker can finish one of them. */
+    pthread_mutex_lock(&e->lock);
+    e->in_flight += (long)count;
+    pthread_mutex_unlock(&e->lock);
+    size_t start = 0;
+    for (size_t i = 1; i <= count; i++) {
+        if (i == count || msgs[i]->rkt != msgs[start]->rkt ||
+            msgs[i]->partition != msgs[start]->partition) {
+            dispatch_run(e, msgs + start, i - start);
+            start = i;
+        }
+    }
 }
 
 /* Wait until no record is in flight: every task is idle. */

@@ -143,6 +143,7 @@ static void consume_loop(engine *e)
     }
     int64_t next_commit = now_ms() + e->config->commit_interval_ms;
     while (!stop_requested && !atomic_load(&e->failed)) {
+        engine_flow_control(e);
         engine_wait_for_room(e);
         ssize_t n = rd_kafka_consume_batch_queue(e->queue, 0, msgs, CONSUME_BATCH);
         if (n == 0) {
@@ -154,14 +155,20 @@ static void consume_loop(engine *e)
         }
         if (n > 0 && !e->first_record_ms)
             e->first_record_ms = now_ms();
+        /* Records go on in runs between the errors librdkafka reports. */
+        ssize_t run_start = 0;
         for (ssize_t i = 0; i < n; i++) {
             if (msgs[i]->err) {
+                engine_dispatch(e, msgs + run_start, (size_t)(i - run_start));
                 handle_consumer_error(e, msgs[i]);
                 rd_kafka_message_destroy(msgs[i]);
-            } else {
-                engine_dispatch(e, msgs[i]);
+                run_start = i + 1;
             }
         }
+        if (n > 0)
+            engine_dispatch(e, msgs + run_start, (size_t)(n - run_start));
+        if (reload_poll(e))
+            next_commit = now_ms() + e->config->commit_interval_ms;
         if (now_ms() >= next_commit || atomic_load(&e->flush_soon)) {
             engine_wait_idle(e);
             engine_flush_and_commit(e, e->slots, e->slot_count, PH_FLUSH_CHECKPOINT, 0);
@@ -179,7 +186,7 @@ static void consume_loop(engine *e)
 
 /* ---- setup and teardown ------------------------------------------------------ */
 
-static int open_sinks(engine *e, const char *bootstrap, char *err, size_t err_size)
+int engine_open_sinks(engine *e, const char *bootstrap, char *err, size_t err_size)
 {
     const pipeline_config *c = e->config;
     int needs_producer = c->on_error == ON_ERROR_DEAD_LETTER;
@@ -224,12 +231,9 @@ static int open_sinks(engine *e, const char *bootstrap, char *err, size_t err_si
     return 0;
 }
 
-static int start_embedded_broker(engine *e, char *err, size_t err_size)
+int engine_create_embedded_topics(engine *e, char *err, size_t err_size)
 {
     const pipeline_config *c = e->config;
-    e->broker = embedded_broker_start(1, err, err_size);
-    if (!e->broker)
-        return -1;
     for (size_t i = 0; i < c->topic_count; i++) {
         if (embedded_broker_create_topic(e->broker, c->topics[i], c->embedded_partitions, err,
                                          err_size) != 0)
@@ -245,6 +249,14 @@ static int start_embedded_broker(engine *e, char *err, size_t err_size)
         embedded_broker_create_topic(e->broker, e->dead_letter_topic, c->embedded_partitions, err,
                                      err_size) != 0)
         return -1;
+    return 0;
+}
+
+static int start_embedded_broker(engine *e, char *err, size_t err_size)
+{
+    e->broker = embedded_broker_start(1, err, err_size);
+    if (!e->broker || engine_create_embedded_topics(e, err, err_size) != 0)
+        return -1;
     log_info("pipeline", "embedded broker listening on %s", embedded_broker_bootstraps(e->broker));
     return 0;
 }
@@ -258,7 +270,7 @@ static int on_statistics(rd_kafka_t *rk, char *json, size_t json_len, void *opaq
     return 0; /* librdkafka frees json */
 }
 
-static int start_consumer(engine *e, const char *bootstrap, char *err, size_t err_size)
+int engine_start_consumer(engine *e, const char *bootstrap, char *err, size_t err_size)
 {
     config_error cerr;
     rd_kafka_conf_t *conf = kafka_conf_consumer(e->config, bootstrap, &cerr);
@@ -286,6 +298,11 @@ static int start_consumer(engine *e, const char *bootstrap, char *err, size_t er
     }
     rd_kafka_poll_set_consumer(e->consumer);
     e->queue = rd_kafka_queue_get_consumer(e->consumer);
+    return engine_subscribe(e, err, err_size);
+}
+
+int engine_subscribe(engine *e, char *err, size_t err_size)
+{
     rd_kafka_topic_partition_list_t *topics =
         rd_kafka_topic_partition_list_new((int)e->config->topic_count);
     for (size_t i = 0; i < e->config->topic_count; i++)
@@ -301,21 +318,35 @@ static int start_consumer(engine *e, const char *bootstrap, char *err, size_t er
 
 /* Create and destroy one task before joining the group, so that a stage
  * whose init fails is reported at once instead of at the first assign. */
-static int probe_stages(engine *e, char *err, size_t err_size)
+int engine_probe_stages(engine *e, const pipeline_plan *plan, const char *topic, char *err,
+                        size_t err_size)
 {
-    task *probe = task_create(e->config->topics[0], -1, e->plan->processors,
-                              e->plan->processor_count, e->plan->sinks, e->plan->sink_count,
-                              NULL, &e->env, err, err_size);
+    task *probe = task_create(topic, -1, plan->processors, plan->processor_count, plan->sinks,
+                              plan->sink_count, NULL, &e->env, err, err_size);
     if (!probe)
         return -1;
     task_destroy(probe);
     return 0;
 }
 
+void engine_close_sinks(engine *e)
+{
+    for (size_t i = 0; i < e->sink_count; i++)
+        sink_destroy(e->sinks[i]);
+    free(e->sinks);
+    e->sinks = NULL;
+    e->sink_count = 0;
+    producer_destroy(e->producer);
+    e->producer = NULL;
+    free(e->dead_letter_topic);
+    e->dead_letter_topic = NULL;
+}
+
 static void engine_teardown(engine *e)
 {
     if (e->consumer) {
         /* Final flush and commit of every task, then leave the group. */
+        fetch_waker_finish(&e->waker);
         engine_final_commit(e);
         rd_kafka_consumer_close(e->consumer);
         if (e->queue)
@@ -327,22 +358,32 @@ static void engine_teardown(engine *e)
     for (size_t i = 0; i < e->slot_count; i++)
         slot_destroy(e, e->slots[i]);
     free(e->slots);
-    for (size_t i = 0; i < e->sink_count; i++)
-        sink_destroy(e->sinks[i]);
-    free(e->sinks);
-    producer_destroy(e->producer);
+    engine_close_sinks(e);
     embedded_broker_stop(e->broker);
-    free(e->dead_letter_topic);
+    if (!e->consumer)
+        fetch_waker_finish(&e->waker);
     pthread_cond_destroy(&e->drained);
     pthread_mutex_destroy(&e->lock);
 }
 
-static size_t worker_count(const pipeline_config *config)
+size_t engine_worker_count(const pipeline_config *config)
 {
     if (config->workers > 0)
         return (size_t)config->workers;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     return cores > 0 ? (size_t)cores : 1;
+}
+
+char *engine_dead_letter_topic(const pipeline_config *config)
+{
+    char *topic = NULL;
+    if (config->on_error != ON_ERROR_DEAD_LETTER)
+        return NULL;
+    if (config->dead_letter_topic)
+        return strdup(config->dead_letter_topic);
+    if (asprintf(&topic, "%s-dlq", config->name) < 0)
+        return NULL;
+    return topic;
 }
 
 int pipeline_run(const pipeline_config *config, const pipeline_plan *plan,
@@ -355,21 +396,21 @@ int pipeline_run(const pipeline_config *config, const pipeline_plan *plan,
     e.metrics = options->metrics;
     pthread_mutex_init(&e.lock, NULL);
     pthread_cond_init(&e.drained, NULL);
+    fetch_waker_init(&e.waker, &e);
     e.env = (task_env){.opaque = &e, .on_error = config->on_error,
                        .deliver = deliver_to_sinks, .dead_letter = send_to_dead_letter,
                        .stopping = engine_stopping, .metrics = options->metrics};
-    if (config->on_error == ON_ERROR_DEAD_LETTER) {
-        if (config->dead_letter_topic) {
-            e.dead_letter_topic = strdup(config->dead_letter_topic);
-        } else if (asprintf(&e.dead_letter_topic, "%s-dlq", config->name) < 0) {
-            e.dead_letter_topic = NULL;
-        }
-    }
+    e.dead_letter_topic = engine_dead_letter_topic(config);
+    /* A run that owns its pipeline frees it like any later version: the
+     * parameters are const only for the run's own use. */
+    int owns = options->owns_pipeline;
+    reload_init(&e, options->reload_loader, owns ? (pipeline_config *)config : NULL,
+                owns ? (pipeline_plan *)plan : NULL);
 
     char err[1024];
     int exit_code = PIPELINE_EXIT_OK;
     const char *bootstrap = config->brokers;
-    if (probe_stages(&e, err, sizeof(err)) != 0) {
+    if (engine_probe_stages(&e, plan, config->topics[0], err, sizeof(err)) != 0) {
         log_error("pipeline", "%s", err);
         exit_code = PIPELINE_EXIT_CONFIG;
         goto done;
@@ -382,23 +423,23 @@ int pipeline_run(const pipeline_config *config, const pipeline_plan *plan,
         }
         bootstrap = embedded_broker_bootstraps(e.broker);
     }
-    if (open_sinks(&e, bootstrap, err, sizeof(err)) != 0) {
+    if (engine_open_sinks(&e, bootstrap, err, sizeof(err)) != 0) {
         log_error("pipeline", "%s", err);
         exit_code = PIPELINE_EXIT_CONFIG;
         goto done;
     }
-    if (worker_pool_start(&e.pool, worker_count(config)) != 0) {
+    if (worker_pool_start(&e.pool, engine_worker_count(config)) != 0) {
         log_error("pipeline", "cannot start worker threads");
         exit_code = PIPELINE_EXIT_FAILED;
         goto done;
     }
-    if (start_consumer(&e, bootstrap, err, sizeof(err)) != 0) {
+    if (engine_start_consumer(&e, bootstrap, err, sizeof(err)) != 0) {
         log_error("pipeline", "%s", err);
         exit_code = PIPELINE_EXIT_CONFIG;
         goto done;
     }
     log_info("pipeline", "%s: consuming %s as group %s with %zu workers", config->name,
-             config->topics[0], config->group, worker_count(config));
+             config->topics[0], config->group, engine_worker_count(config));
     consume_loop(&e);
 
 done:
@@ -410,10 +451,11 @@ done:
     log_info("pipeline",
              "%s: %lld records in, %lld out, %lld rejected (%lld to the dead letter) in %.2f s "
              "from the first record (%.0f records/s)%s",
-             config->name, records_in, (long long)atomic_load(&e.records_out),
+             e.config->name, records_in, (long long)atomic_load(&e.records_out),
              (long long)e.records_rejected, (long long)atomic_load(&e.dead_lettered), seconds,
              seconds > 0 ? records_in / seconds : 0.0,
              exit_code == PIPELINE_EXIT_OK ? "" : "; failed");
+    log_debug("pipeline", "flow control paused the partitions %ld times", e.pauses);
     if (options->stats)
         *options->stats = (pipeline_stats){
             .records_in = records_in,
@@ -422,5 +464,6 @@ done:
             .dead_lettered = atomic_load(&e.dead_lettered),
             .seconds = seconds,
         };
+    reload_finish(&e);
     return exit_code;
 }

@@ -26,12 +26,24 @@ typedef struct pipeline_stats {
     double seconds; /* from the first record to the last one done */
 } pipeline_stats;
 
+/* Reads and checks a pipeline file completely, as `validate` does: how a
+ * hot reload gets the new version. 0, or -1 with err (FILE:LINE:COL). */
+typedef int (*pipeline_loader)(const char *path, pipeline_config **config, pipeline_plan **plan,
+                               config_error *err);
+
 typedef struct pipeline_run_options {
     /* Stop once every assigned partition has been consumed up to the end
      * it had when it was assigned. */
     int exit_at_end;
     pipeline_stats *stats; /* filled at the end when not NULL */
     struct pipeline_metrics *metrics; /* reported to while running, or NULL */
+    /* Hot reload (SIGHUP, `watch: true`) reads the file with this; NULL:
+     * no reload. */
+    pipeline_loader reload_loader;
+    /* The run takes config and plan over: it frees them when a reload
+     * replaces them (unloading plugins no task uses any more) or at its
+     * end, and the caller must not. */
+    int owns_pipeline;
 } pipeline_run_options;
 
 /* Exit codes of a run. */
@@ -50,5 +62,8 @@ void pipeline_request_stop(void);
 
 /* Whether a stop has been requested. */
 int pipeline_stop_requested(void);
+
+/* Ask a running pipeline to reload its file (reload.c): async-signal-safe. */
+void pipeline_request_reload(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "runtime/task.h"
 #include "services/duration.h"
 #include "services/event_time.h"
+#include "services/json_fields.h"
 #include "services/log.h"
 
 /* ---- host services -------------------------------------------------------- */
@@ -126,6 +127,42 @@ static json_t *host_record_json(ph_context *ctx, const ph_record *record, const 
     return json;
 }
 
+static int host_record_fields(ph_context *ctx, const ph_record *record,
+                              const char *const names[], size_t count, ph_field fields[],
+                              const char **error)
+{
+    const record_meta *meta = record->host_private;
+    json_fields_result scanned = JSON_FIELDS_UNSURE;
+    /* A value already parsed (or emitted as JSON) is read from its
+     * document; otherwise the scan reads the text in place. */
+    if (meta->json_state == 0 && record->value) {
+        scanned = json_fields_scan(record->value, record->value_len, names, count, fields,
+                                   &ctx->scratch);
+        if (scanned == JSON_FIELDS_OBJECT)
+            return 0;
+    }
+    const char *why = NULL;
+    json_t *json = scanned == JSON_FIELDS_NOT_OBJECT ? NULL : host_record_json(ctx, record, &why);
+    if (json && json_is_object(json)) {
+        json_fields_from_object(json, names, count, fields);
+        return 0;
+    }
+    if (json || scanned == JSON_FIELDS_NOT_OBJECT) {
+        snprintf(ctx->field_error, sizeof(ctx->field_error), "value is not a JSON object");
+    } else {
+        snprintf(ctx->field_error, sizeof(ctx->field_error), "value is not JSON: %s",
+                 why ? why : "unreadable");
+    }
+    if (error)
+        *error = ctx->field_error;
+    return -1;
+}
+
+static int host_field_time(const ph_field *field, int64_t *epoch_ms)
+{
+    return event_time_parse_field(field, epoch_ms);
+}
+
 static void host_count(ph_context *ctx, const char *counter, int64_t delta)
 {
     stage_metrics_count(ctx->metrics, counter, delta);
@@ -190,6 +227,8 @@ const ph_host_api stage_host_api = {
     .parse_duration = host_parse_duration,
     .set_checkpoint = host_set_checkpoint,
     .checkpoint = host_checkpoint,
+    .record_fields = host_record_fields,
+    .field_time = host_field_time,
 };
 
 /* ---- the stage ------------------------------------------------------------ */
@@ -231,6 +270,7 @@ void stage_discard_call(stage *s)
         free(s->rejects[i].reason);
     s->reject_count = 0;
     s->emit_failed = 0;
+    byte_arena_reset(&s->scratch);
 }
 
 void stage_destroy(stage *s)
@@ -241,6 +281,7 @@ void stage_destroy(stage *s)
     s->instance = NULL;
     stage_discard_call(s);
     record_batch_free(&s->out);
+    byte_arena_free(&s->scratch);
     free(s->rejects);
     for (size_t i = 0; i < s->counter_count; i++)
         free(s->counters[i].name);

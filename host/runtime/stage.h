@@ -12,6 +12,7 @@
 
 #include "pipehost/plugin.h"
 #include "runtime/record_batch.h"
+#include "services/byte_arena.h"
 
 struct task;
 
@@ -36,6 +37,9 @@ struct ph_context {
     int64_t default_origin_offset; /* source offset of an emit with no origin */
     int64_t default_origin_timestamp;
     int emit_failed;               /* out of memory while emitting */
+
+    byte_arena scratch;        /* record_fields' decoded strings, for the call */
+    char field_error[600];     /* record_fields' last refusal */
 
     pending_reject *rejects;
     size_t reject_count;

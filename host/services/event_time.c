@@ -7,6 +7,8 @@
  */
 #include "services/event_time.h"
 
+#include "services/json_fields.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,27 +212,34 @@ int event_time_parse_text(const char *text, size_t len, int64_t *epoch_ms)
     return 0;
 }
 
+int event_time_parse_field(const ph_field *field, int64_t *epoch_ms)
+{
+    switch (field->type) {
+    case PH_JSON_STRING:
+        return event_time_parse_text(field->text, field->length, epoch_ms);
+    case PH_JSON_INTEGER:
+        if (field->integer < 0)
+            return -1;
+        *epoch_ms = field->integer;
+        return 0;
+    case PH_JSON_REAL:
+        /* Also false for NaN; 2^63 is the first double past INT64_MAX. */
+        if (!(field->number >= 0.0 && field->number < 9223372036854775808.0))
+            return -1;
+        *epoch_ms = (int64_t)field->number;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 int event_time_parse_json(const json_t *value, int64_t *epoch_ms)
 {
-    if (json_is_string(value))
-        return event_time_parse_text(json_string_value(value), json_string_length(value),
-                                     epoch_ms);
-    if (json_is_integer(value)) {
-        json_int_t ms = json_integer_value(value);
-        if (ms < 0)
-            return -1;
-        *epoch_ms = ms;
-        return 0;
-    }
-    if (json_is_real(value)) {
-        double ms = json_real_value(value);
-        /* Also false for NaN; 2^63 is the first double past INT64_MAX. */
-        if (!(ms >= 0.0 && ms < 9223372036854775808.0))
-            return -1;
-        *epoch_ms = (int64_t)ms;
-        return 0;
-    }
-    return -1;
+    ph_field field;
+    if (!value)
+        return -1;
+    json_field_from_value(value, &field);
+    return event_time_parse_field(&field, epoch_ms);
 }
 
 size_t event_time_format(int64_t epoch_ms, char *buf, size_t buf_size)

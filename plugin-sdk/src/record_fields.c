@@ -26,33 +26,16 @@ json_t *ph_record_object(const ph_host_api *host, ph_context *ctx, const ph_reco
     return value;
 }
 
-void ph_object_fields(const json_t *object, const char *const names[], size_t count,
-                      json_t *fields[])
+int ph_record_fields(const ph_host_api *host, ph_context *ctx, const ph_record *record,
+                     const char *const names[], size_t count, ph_field fields[])
 {
-    json_t *mutable_object = (json_t *)object; /* jansson's iterators take no const */
-    size_t missing = count;
+    const char *error = NULL;
 
-    /* A large object: hashing the few names beats walking it all. */
-    if (json_object_size(object) > 2 * count + 4) {
-        for (size_t i = 0; i < count; i++)
-            fields[i] = json_object_get(object, names[i]);
-        return;
+    if (host->record_fields(ctx, record, names, count, fields, &error) != 0) {
+        host->reject(ctx, record, "%s", error != NULL ? error : "value is not a JSON object");
+        return -1;
     }
-    for (size_t i = 0; i < count; i++)
-        fields[i] = NULL;
-    for (void *iter = json_object_iter(mutable_object); iter != NULL && missing > 0;
-         iter = json_object_iter_next(mutable_object, iter)) {
-        const char *key = json_object_iter_key(iter);
-
-        for (size_t i = 0; i < count; i++) {
-            /* The first byte settles most mismatches without a call. */
-            if (fields[i] == NULL && key[0] == names[i][0] && strcmp(key, names[i]) == 0) {
-                fields[i] = json_object_iter_value(iter);
-                missing--;
-                break;
-            }
-        }
-    }
+    return 0;
 }
 
 static int reject_missing(const ph_host_api *host, ph_context *ctx, const ph_record *record,
@@ -63,39 +46,39 @@ static int reject_missing(const ph_host_api *host, ph_context *ctx, const ph_rec
 }
 
 int ph_field_string(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                    const char *name, const json_t *field, const char **text, size_t *length)
+                    const char *name, const ph_field *field, const char **text, size_t *length)
 {
-    if (field == NULL)
+    if (field->type == PH_JSON_ABSENT)
         return reject_missing(host, ctx, record, name);
-    if (!json_is_string(field) || json_string_length(field) == 0 ||
-        memchr(json_string_value(field), '\0', json_string_length(field)) != NULL) {
+    if (field->type != PH_JSON_STRING || field->length == 0 ||
+        memchr(field->text, '\0', field->length) != NULL) {
         host->reject(ctx, record, "field '%s' must be a non-empty string", name);
         return -1;
     }
-    *text = json_string_value(field);
-    *length = json_string_length(field);
+    *text = field->text;
+    *length = field->length;
     return 0;
 }
 
 int ph_field_number(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                    const char *name, const json_t *field, double *value)
+                    const char *name, const ph_field *field, double *value)
 {
-    if (field == NULL)
+    if (field->type == PH_JSON_ABSENT)
         return reject_missing(host, ctx, record, name);
-    if (!json_is_number(field)) {
+    if (field->type != PH_JSON_INTEGER && field->type != PH_JSON_REAL) {
         host->reject(ctx, record, "field '%s' must be a number", name);
         return -1;
     }
-    *value = json_number_value(field);
+    *value = field->number;
     return 0;
 }
 
 int ph_field_time(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                  const char *name, const json_t *field, int64_t *epoch_ms)
+                  const char *name, const ph_field *field, int64_t *epoch_ms)
 {
-    if (field == NULL)
+    if (field->type == PH_JSON_ABSENT)
         return reject_missing(host, ctx, record, name);
-    if (host->parse_time(field, epoch_ms) != 0) {
+    if (host->field_time(field, epoch_ms) != 0) {
         host->reject(ctx, record, "field '%s' must be an ISO-8601 time or epoch milliseconds",
                      name);
         return -1;

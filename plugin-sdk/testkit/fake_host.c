@@ -9,6 +9,7 @@
 
 #include "services/duration.h"
 #include "services/event_time.h"
+#include "services/json_fields.h"
 
 static void report_failure(ph_context *host, const char *message)
 {
@@ -226,6 +227,27 @@ static json_t *fake_record_json(ph_context *host, const ph_record *record, const
     return value;
 }
 
+/* Reads the members from record_json's document: the in-place scan
+ * pipehost reads them with has its own tests, against jansson. */
+static int fake_record_fields(ph_context *host, const ph_record *record, const char *const names[],
+                              size_t count, ph_field fields[], const char **error)
+{
+    const char *why = NULL;
+    json_t *value = fake_record_json(host, record, &why);
+
+    if (value != NULL && json_is_object(value)) {
+        json_fields_from_object(value, names, count, fields);
+        return 0;
+    }
+    if (value != NULL)
+        snprintf(host->field_error, sizeof(host->field_error), "value is not a JSON object");
+    else
+        snprintf(host->field_error, sizeof(host->field_error), "value is not JSON: %s", why);
+    if (error != NULL)
+        *error = host->field_error;
+    return -1;
+}
+
 static void fake_count(ph_context *host, const char *counter, int64_t delta)
 {
     test_counter *grown;
@@ -297,6 +319,8 @@ const ph_host_api test_host_api = {
     .parse_duration = fake_parse_duration,
     .set_checkpoint = fake_set_checkpoint,
     .checkpoint = fake_checkpoint,
+    .record_fields = fake_record_fields,
+    .field_time = event_time_parse_field,
 };
 
 /* ---- the host's life and what it captured -------------------------------------- */

@@ -58,24 +58,23 @@ typedef struct clickstream {
 /* The action's kind; a rating must come with an integer rating 1..5. 0, or
  * -1 after rejecting the record. */
 static int read_action(const clickstream *self, const ph_record *record, const char *action,
-                       size_t action_len, const json_t *rating, click_event *event)
+                       size_t action_len, const ph_field *rating, click_event *event)
 {
     event->action = CLICK_OTHER;
     event->rating = 0;
     if (action_len == 4 && memcmp(action, "view", 4) == 0) {
         event->action = CLICK_VIEW;
     } else if (action_len == 6 && memcmp(action, "rating", 6) == 0) {
-        if (rating == NULL) {
+        if (rating->type == PH_JSON_ABSENT) {
             self->host->reject(self->ctx, record, "missing field 'rating'");
             return -1;
         }
-        if (!json_is_integer(rating) || json_integer_value(rating) < 1 ||
-            json_integer_value(rating) > 5) {
+        if (rating->type != PH_JSON_INTEGER || rating->integer < 1 || rating->integer > 5) {
             self->host->reject(self->ctx, record, "field 'rating' must be an integer from 1 to 5");
             return -1;
         }
         event->action = CLICK_RATING;
-        event->rating = (int)json_integer_value(rating);
+        event->rating = (int)rating->integer;
     }
     return 0;
 }
@@ -87,23 +86,20 @@ static int read_event(void *plugin, const ph_record *record, int64_t *time_ms)
     clickstream *self = plugin;
     click_event *event = &self->event;
     const ph_host_api *host = self->host;
-    const json_t *object = ph_record_object(host, self->ctx, record);
-    json_t *fields[FIELD_COUNT];
+    ph_field fields[FIELD_COUNT];
     const char *action;
     size_t action_len;
 
-    if (object == NULL)
-        return -1;
-    ph_object_fields(object, field_names, FIELD_COUNT, fields);
-    if (ph_field_time(host, self->ctx, record, field_names[FIELD_TIMESTAMP],
-                      fields[FIELD_TIMESTAMP], &event->time_ms) != 0 ||
-        ph_field_string(host, self->ctx, record, field_names[FIELD_USERID], fields[FIELD_USERID],
+    if (ph_record_fields(host, self->ctx, record, field_names, FIELD_COUNT, fields) != 0 ||
+        ph_field_time(host, self->ctx, record, field_names[FIELD_TIMESTAMP],
+                      &fields[FIELD_TIMESTAMP], &event->time_ms) != 0 ||
+        ph_field_string(host, self->ctx, record, field_names[FIELD_USERID], &fields[FIELD_USERID],
                         &event->userid, &event->userid_len) != 0 ||
-        ph_field_string(host, self->ctx, record, field_names[FIELD_PAGE], fields[FIELD_PAGE],
+        ph_field_string(host, self->ctx, record, field_names[FIELD_PAGE], &fields[FIELD_PAGE],
                         &event->page, &event->page_len) != 0 ||
-        ph_field_string(host, self->ctx, record, field_names[FIELD_ACTION], fields[FIELD_ACTION],
+        ph_field_string(host, self->ctx, record, field_names[FIELD_ACTION], &fields[FIELD_ACTION],
                         &action, &action_len) != 0 ||
-        read_action(self, record, action, action_len, fields[FIELD_RATING], event) != 0)
+        read_action(self, record, action, action_len, &fields[FIELD_RATING], event) != 0)
         return -1;
     *time_ms = event->time_ms;
     return 0;

@@ -42,7 +42,7 @@ typedef struct iot_telemetry {
     alert_state alerts;
     reading in; /* the reading read last */
     /* What it holds per field, indexed like config.fields; allocated once. */
-    json_t **found;
+    ph_field *found;
     double *values;
     unsigned char *present;
     ph_json_text alert; /* the alert being written */
@@ -59,23 +59,20 @@ static int read_reading(void *plugin, const ph_record *record, int64_t *time_ms)
     reading *out = &self->in;
     const ph_host_api *host = self->host;
     const telemetry_config *config = &self->config;
-    const json_t *object = ph_record_object(host, self->ctx, record);
     size_t metrics_end = FIRST_METRIC_FIELD + config->metric_count;
 
-    if (object == NULL)
-        return -1;
-    ph_object_fields(object, (const char *const *)config->fields, config->field_count,
-                     self->found);
-    if (ph_field_string(host, self->ctx, record, config->fields[FIELD_DEVICE_ID],
-                        self->found[FIELD_DEVICE_ID], &out->device_id,
+    if (ph_record_fields(host, self->ctx, record, (const char *const *)config->fields,
+                         config->field_count, self->found) != 0 ||
+        ph_field_string(host, self->ctx, record, config->fields[FIELD_DEVICE_ID],
+                        &self->found[FIELD_DEVICE_ID], &out->device_id,
                         &out->device_id_len) != 0 ||
-        ph_field_time(host, self->ctx, record, config->fields[FIELD_TS], self->found[FIELD_TS],
+        ph_field_time(host, self->ctx, record, config->fields[FIELD_TS], &self->found[FIELD_TS],
                       &out->time_ms) != 0)
         return -1;
     for (size_t i = FIRST_METRIC_FIELD; i < config->field_count; i++) {
-        self->present[i] = i < metrics_end || self->found[i] != NULL;
+        self->present[i] = i < metrics_end || self->found[i].type != PH_JSON_ABSENT;
         if (self->present[i] && ph_field_number(host, self->ctx, record, config->fields[i],
-                                                self->found[i], &self->values[i]) != 0)
+                                                &self->found[i], &self->values[i]) != 0)
             return -1;
     }
     *time_ms = out->time_ms;

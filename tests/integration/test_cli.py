@@ -41,7 +41,7 @@ class CliTest(unittest.TestCase):
     def test_version_and_help(self):
         result = harness.run_pipehost("--version")
         self.assertEqual(result.returncode, 0)
-        self.assertRegex(result.stdout, r"^pipehost \d+\.\d+\.\d+ \(plugin ABI 1\.0\)\n$")
+        self.assertRegex(result.stdout, r"^pipehost \d+\.\d+\.\d+ \(plugin ABI 1\.1\)\n$")
         for command in ["run", "validate", "plugins", "broker", "produce", "test-plugin"]:
             result = harness.run_pipehost(command, "--help")
             self.assertEqual(result.returncode, 0, command)
@@ -93,7 +93,7 @@ class CliTest(unittest.TestCase):
     def test_refused_plugins_name_file_and_reason(self):
         cases = {
             "wrong_major": "built for ABI major 2, this pipehost speaks 1",
-            "newer_minor": "newer than this pipehost's 1.0: upgrade pipehost",
+            "newer_minor": "newer than this pipehost's 1.1: upgrade pipehost",
             "wrong_magic": "wrong magic 0xdeadbeef, expected 0x50485047",
             "no_descriptor": "exports no ph_plugin_descriptor(): not a pipehost plugin",
             "short_struct": "ABI 1.0 needs at least",

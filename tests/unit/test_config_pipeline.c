@@ -132,6 +132,7 @@ static void assert_defaults(const pipeline_config *config, const char *name)
     assert_null(config->dead_letter_topic);
     assert_int_equal(config->commit_interval_ms, 1000);
     assert_int_equal(config->workers, 0);
+    assert_int_equal(config->watch, 0);
 }
 
 static void test_defaults_fill_what_the_file_leaves_out(void **state)

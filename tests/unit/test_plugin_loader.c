@@ -78,7 +78,7 @@ static void test_wrong_major(void **state)
 static void test_newer_minor(void **state)
 {
     assert_refused("newer_minor",
-                   "built for ABI 1.7, newer than this pipehost's 1.0: upgrade pipehost");
+                   "built for ABI 1.7, newer than this pipehost's 1.1: upgrade pipehost");
 }
 
 static void test_short_struct(void **state)
@@ -253,7 +253,7 @@ static void test_good_loads_with_its_descriptor(void **state)
     assert_string_equal(descriptor->version, "1.2.3");
     assert_string_equal(descriptor->description, "passes records through");
     assert_int_equal(descriptor->abi_major, 1);
-    assert_int_equal(descriptor->abi_minor, 0);
+    assert_int_equal(descriptor->abi_minor, 1);
 
     assert_int_equal(descriptor->config_field_count, 2);
     assert_string_equal(descriptor->config_fields[0].name, "label");

@@ -29,38 +29,40 @@
 extern "C" {
 #endif
 
-/* The record's value as a JSON object (borrowed from the host, valid
- * during the call), or NULL after rejecting the record. */
+/*
+ * Read count top-level fields of the record's JSON object in one pass,
+ * through host->record_fields (no document is built): fields[i] is the
+ * member named names[i], type PH_JSON_ABSENT when there is none. 0, or -1
+ * after rejecting the record ("value is not JSON: ..." / "value is not a
+ * JSON object").
+ */
+int ph_record_fields(const ph_host_api *host, ph_context *ctx, const ph_record *record,
+                     const char *const names[], size_t count, ph_field fields[]);
+
+/* The record's value as a parsed JSON object (borrowed from the host, valid
+ * during the call), for plugins that need the whole document; or NULL
+ * after rejecting the record. */
 json_t *ph_record_object(const ph_host_api *host, ph_context *ctx, const ph_record *record);
 
 /*
- * Look up count fields of object in one pass: fields[i] = object[names[i]],
- * or NULL when absent. Cheaper than count lookups for the small objects
- * events usually are (it walks the object once instead of hashing every
- * name), and no dearer for large ones.
- */
-void ph_object_fields(const json_t *object, const char *const names[], size_t count,
-                      json_t *fields[]);
-
-/*
- * The readers below check one field, given as looked up (NULL: absent);
- * name is the field's name, for the reason.
+ * The readers below check one field as ph_record_fields read it; name is
+ * the field's name, for the reason.
  */
 
-/* A non-empty string without NUL characters (it can serve as a C string
- * and in keys). *text and *length are borrowed from the field. */
+/* A non-empty string without NUL characters. *text and *length are
+ * borrowed from the field (not NUL-terminated). */
 int ph_field_string(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                    const char *name, const json_t *field, const char **text, size_t *length);
+                    const char *name, const ph_field *field, const char **text, size_t *length);
 
 /* A JSON number (integer or real; not a boolean). */
 int ph_field_number(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                    const char *name, const json_t *field, double *value);
+                    const char *name, const ph_field *field, double *value);
 
 /* An event time: an ISO-8601 string or epoch milliseconds, read with
- * host->parse_time, from PH_WINDOW_TIME_MIN to PH_WINDOW_TIME_MAX
+ * host->field_time, from PH_WINDOW_TIME_MIN to PH_WINDOW_TIME_MAX
  * (pipehost/window.h). */
 int ph_field_time(const ph_host_api *host, ph_context *ctx, const ph_record *record,
-                  const char *name, const json_t *field, int64_t *epoch_ms);
+                  const char *name, const ph_field *field, int64_t *epoch_ms);
 
 #ifdef __cplusplus
 }

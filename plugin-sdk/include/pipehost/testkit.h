@@ -125,6 +125,7 @@ struct ph_context {
     size_t calls_ended;            /* plugin calls ended (test_host_end_call) */
     int64_t default_origin_offset; /* see test_emit.origin_offset */
     json_t *lent;                  /* what record_json handed out during the call */
+    char field_error[600];         /* record_fields' last refusal */
 };
 
 /* Every member set; host is the ph_context. */
