@@ -5,6 +5,7 @@ void offset_tracker_init(offset_tracker *tracker, int64_t committed_offset)
     tracker->next_offset = OFFSET_UNSET;
     tracker->stop_offset = OFFSET_UNSET;
     tracker->committed_offset = committed_offset >= 0 ? committed_offset : OFFSET_UNSET;
+    tracker->committed_next = OFFSET_UNSET;
     tracker->resend = 0;
 }
 
@@ -32,7 +33,9 @@ int64_t offset_tracker_commit_point(const offset_tracker *tracker, int64_t retai
     if (tracker->stop_offset != OFFSET_UNSET && tracker->stop_offset < point)
         point = tracker->stop_offset;
     if (tracker->committed_offset != OFFSET_UNSET && point <= tracker->committed_offset)
-        return tracker->resend ? tracker->committed_offset : OFFSET_UNSET;
+        return tracker->resend || tracker->next_offset > tracker->committed_next
+                   ? tracker->committed_offset
+                   : OFFSET_UNSET;
     return point;
 }
 
@@ -40,6 +43,7 @@ void offset_tracker_committed(offset_tracker *tracker, int64_t offset)
 {
     if (offset >= tracker->committed_offset) {
         tracker->committed_offset = offset;
+        tracker->committed_next = tracker->next_offset;
         tracker->resend = 0;
     }
 }

@@ -6,7 +6,11 @@
  * it still needs, which must be replayed after a restart. A failure pins a
  * stop offset: the first record whose effect is not complete. The commit
  * offset (Kafka's "next offset to read") is the smallest of the three, and
- * never moves backwards.
+ * never moves backwards. A commit also carries how far processing had
+ * reached (its metadata): while a retained offset holds the commit offset
+ * still, the same offset is committed again whenever processing moved on,
+ * so that the next owner of the partition knows which replayed records'
+ * output already went out.
  */
 #ifndef PIPEHOST_RUNTIME_OFFSET_TRACKER_H
 #define PIPEHOST_RUNTIME_OFFSET_TRACKER_H
@@ -19,6 +23,7 @@ typedef struct offset_tracker {
     int64_t next_offset;      /* after the last record fully processed */
     int64_t stop_offset;      /* first record not to commit past */
     int64_t committed_offset; /* last offset committed (or found committed) */
+    int64_t committed_next;   /* next_offset when it was committed */
     int resend;               /* the commit of committed_offset failed: send it again */
 } offset_tracker;
 

@@ -39,12 +39,34 @@ static void a_retain_offset_holds_the_commit_back(void **state)
     assert_int_equal(offset_tracker_commit_point(&t, 250), 100);
 }
 
+static void a_held_commit_is_sent_again_when_processing_moved_on(void **state)
+{
+    (void)state;
+    offset_tracker t;
+    offset_tracker_init(&t, OFFSET_UNSET);
+    offset_tracker_processed(&t, 100);
+    assert_int_equal(offset_tracker_commit_point(&t, 42), 42);
+    offset_tracker_committed(&t, 42);
+    /* Nothing processed since: nothing to send. */
+    assert_int_equal(offset_tracker_commit_point(&t, 42), OFFSET_UNSET);
+    /* Processing moved on while the window still holds 42: the same
+     * offset goes out again, with the new progress in its metadata. */
+    offset_tracker_processed(&t, 180);
+    assert_int_equal(offset_tracker_commit_point(&t, 42), 42);
+    offset_tracker_committed(&t, 42);
+    assert_int_equal(offset_tracker_commit_point(&t, 42), OFFSET_UNSET);
+}
+
 static void never_moves_backwards(void **state)
 {
     (void)state;
     offset_tracker t;
     offset_tracker_init(&t, 50);
     offset_tracker_processed(&t, 100);
+    /* A retain offset before the committed one keeps it where it is (sent
+     * once more, with the progress made since the restart), never less. */
+    assert_int_equal(offset_tracker_commit_point(&t, 30), 50);
+    offset_tracker_committed(&t, 50);
     assert_int_equal(offset_tracker_commit_point(&t, 30), OFFSET_UNSET);
     assert_int_equal(offset_tracker_commit_point(&t, 50), OFFSET_UNSET);
     assert_int_equal(offset_tracker_commit_point(&t, 51), 51);
@@ -110,6 +132,7 @@ int main(void)
         cmocka_unit_test(nothing_processed_commits_nothing),
         cmocka_unit_test(commits_after_the_last_processed_record),
         cmocka_unit_test(a_retain_offset_holds_the_commit_back),
+        cmocka_unit_test(a_held_commit_is_sent_again_when_processing_moved_on),
         cmocka_unit_test(never_moves_backwards),
         cmocka_unit_test(a_failed_commit_is_sent_again),
         cmocka_unit_test(a_stop_pins_the_commit_at_the_failed_record),
