@@ -69,6 +69,8 @@ def parse_args():
     parser.add_argument("--commit-intervals", help="commit_interval_ms values of the latency "
                         "runs (1000,10; smoke 10)")
     parser.add_argument("--linger-ms", type=int, default=5, help="of the latency producer")
+    parser.add_argument("--fetch-wait-ms", type=int, default=5,
+                        help="fetch.wait.max.ms of the latency runs' consumers (pipehost and the floor)")
     parser.add_argument("--latency-partitions", type=int, default=12)
     parser.add_argument("--steady-rate", type=int, default=10000, help="records/s")
     parser.add_argument("--steady-seconds", type=float, help="of steady load (300; smoke 10)")
@@ -163,7 +165,8 @@ def run(args, tools, scratch):
                      f"for {args.latency_seconds:.0f} s")
             measured = latency.measure(path, tools, broker, latency_topic(path, interval),
                                        args.latency_rate, args.latency_seconds, interval,
-                                       cores if interval else None, args.linger_ms, scratch)
+                                       cores if interval else None, args.linger_ms,
+                                       args.fetch_wait_ms, scratch)
             if measured["missing"]:
                 raise BenchError(f"latency {path.name}: {measured['missing']} of "
                                  f"{measured['expected']} results never reached the sink")

@@ -120,7 +120,7 @@ def read_sent(path):
 
 
 def measure(path, tools, broker, topic, rate, seconds, commit_interval_ms, workers, linger_ms,
-            folder):
+            fetch_wait_ms, folder):
     """One latency run of `path` (a Path): a dict of the settings, the
     latencies in ms (sorted) and the records that never arrived.
     commit_interval_ms and workers are the pipeline's (None for the floor)."""
@@ -130,12 +130,13 @@ def measure(path, tools, broker, topic, rate, seconds, commit_interval_ms, worke
     if path.pipeline:
         consumer = Child([tools.pipehost, "run", os.path.join(BENCH_DIR, "pipelines", path.pipeline)],
                      run_folder, "consumer",
-                     env=pipeline_env(broker.bootstrap, group, topic, run_folder, workers,
-                                      commit_interval_ms))
+                     env=dict(pipeline_env(broker.bootstrap, group, topic, run_folder, workers,
+                                           commit_interval_ms),
+                              BENCH_FETCH_WAIT_MS=str(fetch_wait_ms)))
     else:
         consumer = Child([tools.ceiling, "--brokers", broker.bootstrap, "--topic", topic, "--group",
                       group, "--follow", sink_path, "--timeout", seconds + 300,
-                      "-X", "fetch.wait.max.ms=10"], run_folder, "consumer")
+                      "-X", f"fetch.wait.max.ms={fetch_wait_ms}"], run_folder, "consumer")
     tail = SinkTail(sink_path, path.key_of)
     try:
         wait_assigned(consumer, topic, broker.partitions[topic])
@@ -181,6 +182,7 @@ def measure(path, tools, broker, topic, rate, seconds, commit_interval_ms, worke
         "seconds": seconds,
         "workers": workers,
         "linger_ms": linger_ms,
+        "fetch_wait_ms": fetch_wait_ms,
         "produced": summary["produced"],
         "expected": len(sent),
         "arrived": len(latencies),

@@ -174,7 +174,7 @@ def _latency(results):
     return f"""A Python producer (`bench/peers/latency_producer.py`, confluent-kafka,
 linger.ms {first['linger_ms']}) sends {first['rate']:,} records/s for {first['seconds']:.0f} s into a
 topic of {results['settings']['latency_partitions']} partitions of its own while the consumer,
-already assigned every partition, reads it with `fetch.wait.max.ms: 10`
+already assigned every partition, reads it with `fetch.wait.max.ms: {first.get('fetch_wait_ms', 10)}`
 (the embedded broker holds an empty fetch for the whole wait). Each
 record's send time is taken on CLOCK_MONOTONIC just before `produce()`;
 the benchmark tails the consumer's output file every millisecond and

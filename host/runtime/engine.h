@@ -33,8 +33,8 @@
  * FLOW_PAUSE_AT and resumed at FLOW_RESUME_AT (flow_control.c); the loop
  * stops taking records at MAX_IN_FLIGHT, should librdkafka hand over many
  * before the pause takes effect. */
-#define FLOW_PAUSE_AT 131072
-#define FLOW_RESUME_AT 32768
+#define FLOW_PAUSE_AT 98304
+#define FLOW_RESUME_AT 24576
 #define MAX_IN_FLIGHT (2 * FLOW_PAUSE_AT)
 #define KAFKA_TIMEOUT_MS 10000 /* watermarks, committed offsets, sync commits */
 #define SINK_FLUSH_TIMEOUT_MS 60000
