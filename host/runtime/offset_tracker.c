@@ -33,7 +33,8 @@ int64_t offset_tracker_commit_point(const offset_tracker *tracker, int64_t retai
     if (tracker->stop_offset != OFFSET_UNSET && tracker->stop_offset < point)
         point = tracker->stop_offset;
     if (tracker->committed_offset != OFFSET_UNSET && point <= tracker->committed_offset)
-        return tracker->resend || tracker->next_offset > tracker->committed_next
+        return tracker->resend || (tracker->stop_offset == OFFSET_UNSET &&
+                                   tracker->next_offset > tracker->committed_next)
                    ? tracker->committed_offset
                    : OFFSET_UNSET;
     return point;

@@ -8,9 +8,9 @@
  * offset (Kafka's "next offset to read") is the smallest of the three, and
  * never moves backwards. A commit also carries how far processing had
  * reached (its metadata): while a retained offset holds the commit offset
- * still, the same offset is committed again whenever processing moved on,
- * so that the next owner of the partition knows which replayed records'
- * output already went out.
+ * still, the same offset is committed again whenever processing moved on
+ * (and no failure is pinned), so that the next owner of the partition
+ * knows which replayed records' output already went out.
  */
 #ifndef PIPEHOST_RUNTIME_OFFSET_TRACKER_H
 #define PIPEHOST_RUNTIME_OFFSET_TRACKER_H

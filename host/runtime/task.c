@@ -259,6 +259,10 @@ char *task_checkpoint(const task *t)
     /* Mid-replay, processing had already reached replay_until. */
     int64_t next = t->offsets.next_offset > t->replay_until ? t->offsets.next_offset
                                                              : t->replay_until;
+    /* Past a failure nothing is durable: the next owner must not take
+     * those records' output as already written. */
+    if (t->offsets.stop_offset != OFFSET_UNSET && t->offsets.stop_offset < next)
+        next = t->offsets.stop_offset;
     if (next < 0)
         return NULL;
     json_t *texts = json_object();

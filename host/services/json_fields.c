@@ -326,6 +326,22 @@ static scan_status scan_literal(scanner *s, const char *word, size_t length)
 
 static scan_status scan_value(scanner *s, ph_field *field);
 
+/* After a member of an array or object: its closing bracket (*closed set)
+ * or a comma, and the space after it. */
+static scan_status after_member(scanner *s, unsigned char close, int *closed)
+{
+    skip_space(s);
+    if (s->at >= s->end)
+        return SCAN_INVALID;
+    *closed = *s->at == close;
+    if (!*closed && *s->at != ',')
+        return SCAN_INVALID;
+    s->at++;
+    if (!*closed)
+        skip_space(s);
+    return SCAN_OK;
+}
+
 static scan_status scan_array(scanner *s)
 {
     s->at++; /* [ */
@@ -335,20 +351,12 @@ static scan_status scan_array(scanner *s)
         return SCAN_OK;
     }
     for (;;) {
+        int closed = 0;
         scan_status status = scan_value(s, NULL);
-        if (status != SCAN_OK)
+        if (status == SCAN_OK)
+            status = after_member(s, ']', &closed);
+        if (status != SCAN_OK || closed)
             return status;
-        skip_space(s);
-        if (s->at >= s->end)
-            return SCAN_INVALID;
-        if (*s->at == ']') {
-            s->at++;
-            return SCAN_OK;
-        }
-        if (*s->at != ',')
-            return SCAN_INVALID;
-        s->at++;
-        skip_space(s);
     }
 }
 
@@ -397,20 +405,12 @@ static scan_status scan_object(scanner *s, const char *const names[], size_t cou
             return SCAN_INVALID;
         s->at++;
         skip_space(s);
+        int closed = 0;
         status = scan_value(s, wanted >= 0 ? &fields[wanted] : NULL);
-        if (status != SCAN_OK)
+        if (status == SCAN_OK)
+            status = after_member(s, '}', &closed);
+        if (status != SCAN_OK || closed)
             return status;
-        skip_space(s);
-        if (s->at >= s->end)
-            return SCAN_INVALID;
-        if (*s->at == '}') {
-            s->at++;
-            return SCAN_OK;
-        }
-        if (*s->at != ',')
-            return SCAN_INVALID;
-        s->at++;
-        skip_space(s);
     }
 }
 

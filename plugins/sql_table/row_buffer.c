@@ -294,3 +294,23 @@ const char *row_cell_text(const row_buffer *buffer, const table_column *column,
     *length = n > 0 ? (size_t)n : 0;
     return scratch;
 }
+
+ph_status row_buffer_add_batch(row_buffer *buffer, const ph_host_api *host, ph_context *ctx,
+                               const ph_record *records, size_t count)
+{
+    int64_t skipped = 0;
+
+    for (size_t i = 0; i < count; i++) {
+        row_result result = row_buffer_add(buffer, host, ctx, &records[i]);
+
+        if (result == ROW_NO_MEMORY) {
+            host->log(ctx, PH_LOG_ERROR, "out of memory holding rows for %s",
+                      buffer->schema->table);
+            return PH_FATAL;
+        }
+        skipped += result == ROW_SKIPPED;
+    }
+    if (skipped > 0)
+        host->count(ctx, "skipped", skipped);
+    return PH_OK;
+}

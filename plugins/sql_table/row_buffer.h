@@ -77,6 +77,12 @@ void row_buffer_free(row_buffer *buffer);
 row_result row_buffer_add(row_buffer *buffer, const ph_host_api *host, ph_context *ctx,
                           const ph_record *record);
 
+/* A sink's process(): read a batch of records into the buffer, counting
+ * those `where` skips under "skipped". PH_OK, or PH_FATAL (logged) when
+ * out of memory. */
+ph_status row_buffer_add_batch(row_buffer *buffer, const ph_host_api *host, ph_context *ctx,
+                               const ph_record *records, size_t count);
+
 /* Forget every row, keeping the memory. */
 void row_buffer_clear(row_buffer *buffer);
 

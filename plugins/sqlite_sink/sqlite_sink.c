@@ -220,21 +220,8 @@ static int sqlite_sink_init(const ph_host_api *host, ph_context *ctx, const json
 static ph_status sqlite_sink_process(void *instance, const ph_record *records, size_t count)
 {
     sqlite_sink *sink = instance;
-    int64_t skipped = 0;
 
-    for (size_t i = 0; i < count; i++) {
-        row_result result = row_buffer_add(&sink->rows, sink->host, sink->ctx, &records[i]);
-
-        if (result == ROW_NO_MEMORY) {
-            sink->host->log(sink->ctx, PH_LOG_ERROR, "out of memory holding rows for %s",
-                            sink->schema.table);
-            return PH_FATAL;
-        }
-        skipped += result == ROW_SKIPPED;
-    }
-    if (skipped > 0)
-        sink->host->count(sink->ctx, "skipped", skipped);
-    return PH_OK;
+    return row_buffer_add_batch(&sink->rows, sink->host, sink->ctx, records, count);
 }
 
 static int bind_row(sqlite_sink *sink, const row_cell *row)

@@ -55,6 +55,10 @@ static void a_held_commit_is_sent_again_when_processing_moved_on(void **state)
     assert_int_equal(offset_tracker_commit_point(&t, 42), 42);
     offset_tracker_committed(&t, 42);
     assert_int_equal(offset_tracker_commit_point(&t, 42), OFFSET_UNSET);
+    /* After a failure, progress is not durable: nothing is sent for it. */
+    offset_tracker_stop_at(&t, 190);
+    offset_tracker_processed(&t, 250);
+    assert_int_equal(offset_tracker_commit_point(&t, 42), OFFSET_UNSET);
 }
 
 static void never_moves_backwards(void **state)
