@@ -10,7 +10,7 @@ packages=(
   kcat python3 python3-confluent-kafka python3-kafka
   time gnuplot-nox
   libsqlite3-dev sqlite3 libpq-dev postgresql libmicrohttpd-dev
-  clang libclang-rt-14-dev libjsmn-dev
+  clang libclang-rt-14-dev
   "$@"
 )
 
