@@ -132,27 +132,18 @@ static int host_record_fields(ph_context *ctx, const ph_record *record,
                               const char **error)
 {
     const record_meta *meta = record->host_private;
-    json_fields_result scanned = JSON_FIELDS_UNSURE;
     /* A value already parsed (or emitted as JSON) is read from its
-     * document; otherwise the scan reads the text in place. */
-    if (meta->json_state == 0 && record->value) {
-        scanned = json_fields_scan(record->value, record->value_len, names, count, fields,
-                                   &ctx->scratch);
-        if (scanned == JSON_FIELDS_OBJECT)
-            return 0;
-    }
-    const char *why = NULL;
-    json_t *json = scanned == JSON_FIELDS_NOT_OBJECT ? NULL : host_record_json(ctx, record, &why);
-    if (json && json_is_object(json)) {
-        json_fields_from_object(json, names, count, fields);
+     * document; otherwise the scan reads the text in place, and only what
+     * it cannot read as an object (rare) is parsed, for the answer. */
+    if (meta->json_state == 0 && record->value &&
+        json_fields_scan(record->value, record->value_len, names, count, fields,
+                         &ctx->scratch) == JSON_FIELDS_OBJECT)
         return 0;
-    }
-    if (json || scanned == JSON_FIELDS_NOT_OBJECT) {
-        snprintf(ctx->field_error, sizeof(ctx->field_error), "value is not a JSON object");
-    } else {
-        snprintf(ctx->field_error, sizeof(ctx->field_error), "value is not JSON: %s",
-                 why ? why : "unreadable");
-    }
+    const char *why = NULL;
+    json_t *json = host_record_json(ctx, record, &why);
+    if (json_fields_from_document(json, why, names, count, fields, ctx->field_error,
+                                  sizeof(ctx->field_error)) == 0)
+        return 0;
     if (error)
         *error = ctx->field_error;
     return -1;

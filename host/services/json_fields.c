@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -545,4 +546,18 @@ void json_fields_from_object(const json_t *object, const char *const names[], si
         else
             fields[i] = (ph_field){.type = PH_JSON_ABSENT};
     }
+}
+
+int json_fields_from_document(const json_t *document, const char *why, const char *const names[],
+                              size_t count, ph_field fields[], char *error, size_t error_size)
+{
+    if (json_is_object(document)) {
+        json_fields_from_object(document, names, count, fields);
+        return 0;
+    }
+    if (document)
+        snprintf(error, error_size, "value is not a JSON object");
+    else
+        snprintf(error, error_size, "value is not JSON: %s", why ? why : "unreadable");
+    return -1;
 }

@@ -40,6 +40,14 @@ json_fields_result json_fields_scan(const char *text, size_t length, const char 
 void json_fields_from_object(const json_t *object, const char *const names[], size_t count,
                              ph_field fields[]);
 
+/*
+ * record_fields' answer from the value's document: 0 with fields filled
+ * when it is an object; otherwise -1 with the reason in error ("value is
+ * not a JSON object", or "value is not JSON: WHY" when document is NULL).
+ */
+int json_fields_from_document(const json_t *document, const char *why, const char *const names[],
+                              size_t count, ph_field fields[], char *error, size_t error_size);
+
 /* One parsed value as a field. */
 void json_field_from_value(const json_t *value, ph_field *field);
 

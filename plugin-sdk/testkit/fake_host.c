@@ -235,14 +235,9 @@ static int fake_record_fields(ph_context *host, const ph_record *record, const c
     const char *why = NULL;
     json_t *value = fake_record_json(host, record, &why);
 
-    if (value != NULL && json_is_object(value)) {
-        json_fields_from_object(value, names, count, fields);
+    if (json_fields_from_document(value, why, names, count, fields, host->field_error,
+                                  sizeof(host->field_error)) == 0)
         return 0;
-    }
-    if (value != NULL)
-        snprintf(host->field_error, sizeof(host->field_error), "value is not a JSON object");
-    else
-        snprintf(host->field_error, sizeof(host->field_error), "value is not JSON: %s", why);
     if (error != NULL)
         *error = host->field_error;
     return -1;
