@@ -106,6 +106,31 @@ class ReloadTest(unittest.TestCase):
 
     # ---- helpers ----------------------------------------------------------
 
+    def pipeline(self, name, middle, topic=None, properties="{fetch.wait.max.ms: 10}", tail=""):
+        """A pipeline file: NAME reading TOPIC (default NAME) from the test's
+        broker with PROPERTIES, MIDDLE (plugin_dirs and processors), the
+        file sink, a 200 ms commit interval, then TAIL."""
+        return (f"name: {name}\nkafka:\n  brokers: {self.broker.bootstrap}\n"
+                f"  topics: [{topic or name}]\n  properties: {properties}\n{middle}"
+                f"sinks:\n  - {{type: file, path: {self.out}}}\ncommit_interval_ms: 200\n{tail}")
+
+    # The embedded broker keeps a member that left until its session times
+    # out, and holds a rejoin until session.timeout.ms - 1 s: a short
+    # session lets a new consumer or a resubscription come in soon.
+    QUICK_REJOIN = "{fetch.wait.max.ms: 10, session.timeout.ms: 6000, heartbeat.interval.ms: 500}"
+
+    def run_flowing(self, pipeline, group, topic=None, partitions=PARTITIONS, first_output=100):
+        """Write and run pipeline in group, wait for its partitions of TOPIC
+        (default the group's name), start a producer and wait for the first
+        output: the producer."""
+        topic = topic or group
+        self.write(pipeline)
+        self.start(group)
+        self.wait_for_log(f"assigned {topic}[", count=partitions)
+        producer = self.produce(topic, partitions=partitions)
+        self.wait_for_output(first_output)
+        return producer
+
     def write(self, text):
         self.path = harness.write_pipeline(self.dir, text)
         return self.path
@@ -192,29 +217,14 @@ class ReloadTest(unittest.TestCase):
     # ---- the tests -----------------------------------------------------------
 
     def test_a_watched_edit_switches_the_chain_without_a_rebalance(self):
-        pipeline = f"""
-name: watched
-kafka:
-  brokers: {self.broker.bootstrap}
-  topics: [watched]
-  properties: {{fetch.wait.max.ms: 10}}
-plugin_dirs: [{TAGGER_V1}]
+        pipeline = self.pipeline("watched", f"""plugin_dirs: [{TAGGER_V1}]
 processors:
   - plugin: json_filter
     config: {{field: kind, in: [a, b]}}
   - plugin: tagger
     config: {{label: first}}
-sinks:
-  - {{type: file, path: {self.out}}}
-commit_interval_ms: 200
-workers: 2
-watch: true
-"""
-        self.write(pipeline)
-        self.start("watched")
-        self.wait_for_log("assigned watched[", count=PARTITIONS)
-        producer = self.produce("watched")
-        self.wait_for_output(100)
+""", tail="workers: 2\nwatch: true\n")
+        producer = self.run_flowing(pipeline, "watched")
         # The edit: the filter now drops kind b, and the label changes.
         self.write(pipeline.replace("in: [a, b]", "in: [a]").replace("label: first",
                                                                       "label: second")
@@ -238,24 +248,11 @@ watch: true
               f"{new} through the new one, 0 lost, 0 twice, no rebalance")
 
     def test_a_broken_edit_is_reported_and_the_pipeline_goes_on(self):
-        pipeline = f"""
-name: hup
-kafka:
-  brokers: {self.broker.bootstrap}
-  topics: [hup]
-  properties: {{fetch.wait.max.ms: 10}}
-processors:
+        pipeline = self.pipeline("hup", """processors:
   - plugin: json_filter
-    config: {{field: kind, in: [a, b]}}
-sinks:
-  - {{type: file, path: {self.out}}}
-commit_interval_ms: 200
-"""
-        self.write(pipeline)
-        self.start("hup")
-        self.wait_for_log("assigned hup[", count=PARTITIONS)
-        producer = self.produce("hup")
-        self.wait_for_output(100)
+    config: {field: kind, in: [a, b]}
+""")
+        producer = self.run_flowing(pipeline, "hup")
         broken = pipeline.replace("in: [a, b]", "inn: [a, b]")
         self.write(broken)
         line_no = next(i for i, line in enumerate(broken.split("\n"), 1) if "inn:" in line)
@@ -284,23 +281,10 @@ commit_interval_ms: 200
         os.mkdir(plugins)
         plugin = os.path.join(plugins, "tagger.so")
         shutil.copy(os.path.join(TAGGER_V1, "tagger.so"), plugin)
-        self.write(f"""
-name: plugged
-kafka:
-  brokers: {self.broker.bootstrap}
-  topics: [plugged]
-  properties: {{fetch.wait.max.ms: 10}}
-plugin_dirs: [{plugins}]
+        producer = self.run_flowing(self.pipeline("plugged", f"""plugin_dirs: [{plugins}]
 processors:
   - plugin: tagger
-sinks:
-  - {{type: file, path: {self.out}}}
-commit_interval_ms: 200
-""")
-        self.start("plugged")
-        self.wait_for_log("assigned plugged[", count=PARTITIONS)
-        producer = self.produce("plugged")
-        self.wait_for_output(100)
+"""), "plugged")
         # Replaced as an install or a build does: a new file renamed over
         # the old one (writing into a loaded .so would corrupt the running
         # code).
@@ -337,27 +321,11 @@ commit_interval_ms: 200
               f"0 lost, 0 twice")
 
     def test_a_change_of_topics_resubscribes_and_loses_nothing(self):
-        pipeline = f"""
-name: topics
-kafka:
-  brokers: {self.broker.bootstrap}
-  topics: [old-topic]
-  # The embedded broker holds a rejoin until session.timeout.ms - 1 s:
-  # a short session keeps the resubscription quick.
-  properties: {{fetch.wait.max.ms: 10, session.timeout.ms: 6000,
-               heartbeat.interval.ms: 500}}
-plugin_dirs: [{TAGGER_V1}]
+        pipeline = self.pipeline("topics", f"""plugin_dirs: [{TAGGER_V1}]
 processors:
   - plugin: tagger
-sinks:
-  - {{type: file, path: {self.out}}}
-commit_interval_ms: 200
-"""
-        self.write(pipeline)
-        self.start("topics")
-        self.wait_for_log("assigned old-topic[", count=PARTITIONS)
-        old_producer = self.produce("old-topic")
-        self.wait_for_output(100)
+""", topic="old-topic", properties=self.QUICK_REJOIN)
+        old_producer = self.run_flowing(pipeline, "topics", topic="old-topic")
         self.write(pipeline.replace("topics: [old-topic]", "topics: [new-topic]"))
         self.proc.send_signal(signal.SIGHUP)
         self.wait_for_log("subscribed to the new topics")
@@ -394,28 +362,12 @@ commit_interval_ms: 200
               f"{len(new_written)} of the new one, 0 lost, 0 twice")
 
     def test_new_kafka_properties_start_a_new_consumer_that_goes_on_from_the_commits(self):
-        pipeline = f"""
-name: rejoined
-kafka:
-  brokers: {self.broker.bootstrap}
-  topics: [rejoined]
-  # The embedded broker keeps a member that left until its session times
-  # out: a short session lets the new consumer join soon.
-  properties: {{fetch.wait.max.ms: 10, session.timeout.ms: 6000,
-               heartbeat.interval.ms: 500}}
-plugin_dirs: [{TAGGER_V1}]
+        pipeline = self.pipeline("rejoined", f"""plugin_dirs: [{TAGGER_V1}]
 processors:
   - plugin: tagger
     config: {{label: first}}
-sinks:
-  - {{type: file, path: {self.out}}}
-commit_interval_ms: 200
-"""
-        self.write(pipeline)
-        self.start("rejoined")
-        self.wait_for_log("assigned rejoined[", count=PARTITIONS)
-        producer = self.produce("rejoined")
-        self.wait_for_output(100)
+""", properties=self.QUICK_REJOIN)
+        producer = self.run_flowing(pipeline, "rejoined")
         self.write(pipeline.replace("fetch.wait.max.ms: 10", "fetch.wait.max.ms: 20")
                    .replace("label: first", "label: second"))
         self.proc.send_signal(signal.SIGHUP)
@@ -440,27 +392,14 @@ commit_interval_ms: 200
         and completed by the new chain. Every record is in exactly one
         final group."""
         every = 7
-        pipeline = f"""
-name: grouped
-kafka:
-  brokers: {self.broker.bootstrap}
-  topics: [grouped]
-  properties: {{fetch.wait.max.ms: 10}}
-plugin_dirs: [{TEST_PLUGINS}, {TAGGER_V1}]
+        pipeline = self.pipeline("grouped", f"""plugin_dirs: [{TEST_PLUGINS}, {TAGGER_V1}]
 processors:
   - plugin: group_counter
     config: {{every: {every}}}
   - plugin: tagger
     config: {{label: first}}
-sinks:
-  - {{type: file, path: {self.out}}}
-commit_interval_ms: 200
-"""
-        self.write(pipeline)
-        self.start("grouped")
-        self.wait_for_log("assigned grouped[0]")
-        producer = self.produce("grouped", partitions=1)
-        self.wait_for_output(20)
+""")
+        producer = self.run_flowing(pipeline, "grouped", partitions=1, first_output=20)
         self.write(pipeline.replace("label: first", "label: second"))
         self.proc.send_signal(signal.SIGHUP)
         self.wait_for_log("now running version 2")
