@@ -6,6 +6,10 @@ compared with the model row by row."""
 import json
 import sqlite3
 
+import harness
+import topic_read
+import usecase_models
+
 
 class Table:
     def __init__(self, name, columns, keys):
@@ -80,3 +84,21 @@ def postgres_rows(server, table):
     quoted = ", ".join(f'"{name}"' for name, _ in table.columns)
     lines = server.psql(f'SELECT row_to_json(t)::text FROM (SELECT {quoted} FROM "{table.name}") t')
     return [json.loads(line[0]) for line in lines]
+
+
+def clickstream_backlog(test, partitions, count, seed):
+    """A standalone broker (stopped with the test) holding `count`
+    clickstream events, 2% of them malformed, from `pipehost produce`:
+    (broker, the PAGE_STATS rows usecase_models expects by key, the number
+    of records the model rejects)."""
+    broker = harness.Broker(f"clickstream:{partitions}", f"page-stats:{partitions}",
+                            f"clickstream-dlq:{partitions}")
+    test.addCleanup(broker.stop)
+    produced = harness.run_pipehost("produce", "--profile", "clickstream", "--brokers",
+                                    broker.bootstrap, "--topic", "clickstream", "--count",
+                                    str(count), "--seed", str(seed), "--bad-ratio", "0.02")
+    test.assertEqual(produced.returncode, 0, produced.stderr)
+    events = topic_read.read_topic(broker.bootstrap, "clickstream", partitions, count)
+    test.assertEqual(len(events), count)
+    expected, rejected = usecase_models.clickstream(events)
+    return broker, PAGE_STATS.by_key(expected.values()), rejected

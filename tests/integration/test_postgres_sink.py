@@ -20,8 +20,6 @@ import unittest
 import db_tables
 import harness
 import pg_server
-import topic_read
-import usecase_models
 
 CONFIGS = os.path.join(harness.SOURCE_DIR, "configs")
 SECRET = "pw-Zq81xK"  # in every conninfo; the server (trust) never asks for it
@@ -66,19 +64,9 @@ class PostgresSinkTest(unittest.TestCase):
 
     def test_clickstream_table_equals_the_model_and_replays_in_place(self):
         partitions = 12
-        broker = harness.Broker(f"clickstream:{partitions}", f"page-stats:{partitions}",
-                                f"clickstream-dlq:{partitions}")
-        self.addCleanup(broker.stop)
         count = 20000
-        produced = harness.run_pipehost("produce", "--profile", "clickstream", "--brokers",
-                                        broker.bootstrap, "--topic", "clickstream", "--count",
-                                        str(count), "--seed", "5", "--bad-ratio", "0.02")
-        self.assertEqual(produced.returncode, 0, produced.stderr)
-        events = topic_read.read_topic(broker.bootstrap, "clickstream", partitions, count)
-        self.assertEqual(len(events), count)
-        expected, rejected = usecase_models.clickstream(events)
+        broker, want, rejected = db_tables.clickstream_backlog(self, partitions, count, seed=5)
         table = db_tables.PAGE_STATS
-        want = table.by_key(expected.values())
 
         # The SQLite variant with its sink swapped for postgres_sink.
         with open(os.path.join(CONFIGS, "clickstream-sqlite.yaml")) as f:

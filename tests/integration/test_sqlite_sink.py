@@ -14,7 +14,6 @@ import unittest
 import db_tables
 import harness
 import topic_read
-import usecase_models
 
 CONFIGS = os.path.join(harness.SOURCE_DIR, "configs")
 PARTITIONS = 12
@@ -37,19 +36,9 @@ class SqliteSinkTest(unittest.TestCase):
         return result.stderr
 
     def test_clickstream_table_equals_the_model_and_replays_in_place(self):
-        broker = harness.Broker(f"clickstream:{PARTITIONS}", f"page-stats:{PARTITIONS}",
-                                f"clickstream-dlq:{PARTITIONS}")
-        self.addCleanup(broker.stop)
         count = 20000
-        produced = harness.run_pipehost("produce", "--profile", "clickstream", "--brokers",
-                                        broker.bootstrap, "--topic", "clickstream", "--count",
-                                        str(count), "--seed", "11", "--bad-ratio", "0.02")
-        self.assertEqual(produced.returncode, 0, produced.stderr)
-        events = topic_read.read_topic(broker.bootstrap, "clickstream", PARTITIONS, count)
-        self.assertEqual(len(events), count)
-        expected, rejected = usecase_models.clickstream(events)
+        broker, want, rejected = db_tables.clickstream_backlog(self, PARTITIONS, count, seed=11)
         table = db_tables.PAGE_STATS
-        want = table.by_key(expected.values())
 
         env = {"KAFKA_BROKERS": broker.bootstrap, "PIPEHOST_OUT": self.folder}
         config = os.path.join(CONFIGS, "clickstream-sqlite.yaml")
