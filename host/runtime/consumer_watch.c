@@ -18,7 +18,7 @@
  * consumer gets "cgrp" added to its debug contexts and a log callback
  * that reads those lines and drops the debug lines nobody asked for.
  *
- * Reachability. An error callback turns librdkafka's transport errors
+ * Reachability. An error callback turns librdkafka's "all brokers down"
  * into one line when the cluster becomes unreachable and one when a
  * commit succeeds again, instead of a line per failed connection attempt.
  */
@@ -64,8 +64,14 @@ static void on_consumer_error(rd_kafka_t *rk, int err, const char *reason, void 
         engine_fail(e, why);
         return;
     }
-    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
-        err == RD_KAFKA_RESP_ERR__RESOLVE) {
+    /* One connection failing is not the cluster going away: librdkafka
+     * reconnects by itself, and a failure of a connection it was already
+     * replacing can be reported after a commit has gone through again. */
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT) {
+        log_debug("pipeline", "consumer: %s", reason);
+        return;
+    }
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__RESOLVE) {
         if (!e->unreachable_since) {
             e->unreachable_since = monotonic_ms();
             log_warn("pipeline", "the Kafka cluster is unreachable (%s): consuming and "
