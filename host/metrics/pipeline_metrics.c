@@ -443,8 +443,10 @@ void pipeline_metrics_snapshot(pipeline_metrics *m, pipeline_snapshot *out)
             out->lag_known = 1;
         }
         int64_t start = atomic_load(&p->range_start), end = atomic_load(&p->range_end);
-        if (start < 0 || end < start)
+        if (start < 0 || end < start) {
+            out->progress_unknown++;
             continue;
+        }
         int64_t done = atomic_load_explicit(&p->done, memory_order_relaxed) - start;
         out->progress_total += end - start;
         out->progress_done += done < 0 ? 0 : done > end - start ? end - start : done;

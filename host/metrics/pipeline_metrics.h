@@ -147,6 +147,7 @@ typedef struct pipeline_snapshot {
     int lag_known;            /* some partition's lag is known */
     int64_t progress_done;    /* records processed towards the ends */
     int64_t progress_total;   /* records from each start to its end */
+    size_t progress_unknown;  /* assigned partitions whose range is not known yet */
 } pipeline_snapshot;
 
 void pipeline_metrics_snapshot(pipeline_metrics *m, pipeline_snapshot *out);

@@ -51,7 +51,10 @@ void status_line_format(const pipeline_snapshot *now, double records_per_second,
     grouped(now->lag, lag, sizeof(lag));
     grouped(now->dead_lettered, dead, sizeof(dead));
     char progress[128] = "";
-    if (to_the_end) {
+    /* Progress only once it means something: partitions assigned, and
+     * the end of each known (a line between assignment and the watermark
+     * query, or after the final revoke, would read 0/0). */
+    if (to_the_end && now->partitions > 0 && now->progress_unknown == 0) {
         grouped(now->progress_done, done, sizeof(done));
         grouped(now->progress_total, total, sizeof(total));
         int percent = now->progress_total > 0

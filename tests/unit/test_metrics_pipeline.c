@@ -189,10 +189,19 @@ static void test_the_status_line_reads_at_a_glance(void **state)
     pipeline_snapshot waiting = {0};
     status_line_format(&waiting, 0, 1, line, sizeof(line));
     assert_string_equal(line, "pipehost: waiting for the group to assign partitions");
-    pipeline_snapshot nothing_to_do = {.assigned = 1};
+    /* Partitions whose end is known, with nothing between start and end. */
+    pipeline_snapshot nothing_to_do = {.assigned = 1, .partitions = 2};
     status_line_format(&nothing_to_do, 0, 1, line, sizeof(line));
     assert_string_equal(line, "pipehost: 0/0 to the end (100%) | 0 records/s | lag ? | "
                               "0 dead-lettered");
+    /* No progress yet while an end is unknown, nor once nothing is assigned. */
+    pipeline_snapshot measuring = {.assigned = 1, .partitions = 2, .progress_unknown = 1,
+                                   .progress_total = 500};
+    status_line_format(&measuring, 0, 1, line, sizeof(line));
+    assert_string_equal(line, "pipehost: 0 records/s | lag ? | 0 dead-lettered");
+    pipeline_snapshot revoked = {.assigned = 1};
+    status_line_format(&revoked, 0, 1, line, sizeof(line));
+    assert_string_equal(line, "pipehost: 0 records/s | lag ? | 0 dead-lettered");
     pipeline_snapshot stalled = {.assigned = 1, .stalled = 2, .lag = 5, .lag_known = 1};
     strcpy(stalled.stalled_names, "a[0], b[1]");
     status_line_format(&stalled, 0, 0, line, sizeof(line));
